@@ -1,0 +1,90 @@
+// Dispatch tables: the primary opcode (bits 0:5) selects a handler in OPS; primary
+// opcodes with extended forms dispatch again on their XO field. Instruction family
+// modules (insn/*.ts) fill the tables at load time through the reg* functions.
+import type { Cpu } from './cpu.js';
+import { raiseIllegal } from './exceptions.js';
+
+export type Handler = (c: Cpu, insn: number) => void;
+
+export const illegal: Handler = (c, insn) => raiseIllegal(c, insn);
+
+export const OPS: Handler[] = new Array<Handler>(64).fill(illegal);
+/** Opcode 19 (branch-conditional-to-register, CR logical, rfid, isync): XO = bits 21:30. */
+export const OP19: Handler[] = new Array<Handler>(1024).fill(illegal);
+/** Opcode 31 (X/XO/XFX forms): XO = bits 21:30 (XO-form OE is the top bit of it). */
+export const OP31: Handler[] = new Array<Handler>(1024).fill(illegal);
+/** Opcode 30 (MD/MDS rotates): bits 27:30. MD forms occupy both values of bit 30. */
+export const OP30: Handler[] = new Array<Handler>(16).fill(illegal);
+/** Opcode 59 (FP single, A and X forms): bits 21:30. A-forms fill every FRC value. */
+export const OP59: Handler[] = new Array<Handler>(1024).fill(illegal);
+/** Opcode 63 (FP double, A and X forms): bits 21:30. */
+export const OP63: Handler[] = new Array<Handler>(1024).fill(illegal);
+/** Opcode 4 (VMX): bits 21:31 (VX 11-bit XO; VA forms fill every VC value). */
+export const OP4: Handler[] = new Array<Handler>(2048).fill(illegal);
+/** Opcode 60 (VSX XX1/XX2/XX3/XX4): bits 21:29. */
+export const OP60: Handler[] = new Array<Handler>(512).fill(illegal);
+
+OPS[19] = (c, i) => OP19[(i >>> 1) & 0x3ff](c, i);
+OPS[31] = (c, i) => OP31[(i >>> 1) & 0x3ff](c, i);
+OPS[30] = (c, i) => OP30[(i >>> 1) & 0xf](c, i);
+OPS[59] = (c, i) => OP59[(i >>> 1) & 0x3ff](c, i);
+OPS[63] = (c, i) => OP63[(i >>> 1) & 0x3ff](c, i);
+OPS[4] = (c, i) => OP4[i & 0x7ff](c, i);
+OPS[60] = (c, i) => OP60[(i >>> 2) & 0x1ff](c, i);
+
+function claim(table: Handler[], index: number, fn: Handler, what: string): void {
+  if (table[index] !== illegal && table[index] !== fn) {
+    throw new Error(`decode: ${what} slot ${index} registered twice`);
+  }
+  table[index] = fn;
+}
+
+export function regPrimary(op: number, fn: Handler): void {
+  claim(OPS, op, fn, 'primary opcode');
+}
+export function reg19(xo: number, fn: Handler): void {
+  claim(OP19, xo, fn, 'op19');
+}
+/** X-form under 31: one slot. */
+export function reg31(xo: number, fn: Handler): void {
+  claim(OP31, xo, fn, 'op31');
+}
+/** XO-form under 31 (9-bit XO): with OE=0 and OE=1. */
+export function reg31XO(xo9: number, fn: Handler, fnOE: Handler = fn): void {
+  claim(OP31, xo9, fn, 'op31');
+  claim(OP31, xo9 | 0x200, fnOE, 'op31');
+}
+/** MD-form under 30 (3-bit XO in bits 27:29): both values of bit 30. */
+export function reg30MD(xo3: number, fn: Handler): void {
+  claim(OP30, xo3 << 1, fn, 'op30');
+  claim(OP30, (xo3 << 1) | 1, fn, 'op30');
+}
+/** MDS-form under 30 (4-bit XO in bits 27:30). */
+export function reg30MDS(xo4: number, fn: Handler): void {
+  claim(OP30, xo4, fn, 'op30');
+}
+/** X-form under 59/63: one 10-bit slot. */
+export function regFPX(table: Handler[], xo: number, fn: Handler): void {
+  claim(table, xo, fn, 'fp');
+}
+/** A-form under 59/63 (5-bit XO in bits 26:30): every value of the FRC field. */
+export function regFPA(table: Handler[], xo5: number, fn: Handler): void {
+  for (let frc = 0; frc < 32; frc++) claim(table, (frc << 5) | xo5, fn, 'fp A-form');
+}
+/** VX-form under 4: one 11-bit slot (bits 21:31). */
+export function reg4(xo11: number, fn: Handler): void {
+  claim(OP4, xo11, fn, 'op4');
+}
+/** VA-form under 4 (6-bit XO in bits 26:31): every VC value. */
+export function reg4VA(xo6: number, fn: Handler): void {
+  for (let vc = 0; vc < 32; vc++) claim(OP4, (vc << 6) | xo6, fn, 'op4 VA-form');
+}
+/** VC-form under 4 (10-bit XO in bits 22:31, Rc at bit 21): both Rc values. */
+export function reg4VC(xo10: number, fn: Handler): void {
+  claim(OP4, xo10, fn, 'op4 VC-form');
+  claim(OP4, xo10 | 0x400, fn, 'op4 VC-form');
+}
+/** Under 60: one slot of bits 21:29. */
+export function reg60(xo9: number, fn: Handler): void {
+  claim(OP60, xo9, fn, 'op60');
+}

@@ -1,0 +1,1 @@
+// Loading this module registers every instruction family in the decode tables.
