@@ -9,7 +9,7 @@
 // Results are cached in .cache/oracle/ by a hash of the generated program.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
@@ -245,6 +245,7 @@ function runQemu(cases: OracleCase[], endian: Endian): Uint8Array {
   }
   writeFileSync(`${out}.tmp`, result);
   renameSync(`${out}.tmp`, out);
+  for (const ext of ['.s', '.o', '.elf']) rmSync(base + ext, { force: true });
   return result;
 }
 
