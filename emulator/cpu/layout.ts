@@ -3,6 +3,7 @@
 // One shared WebAssembly.Memory holds, in this order:
 //   [0x000000, 0x001000)  machine block (header, timebase record, BQL word)
 //   [0x010000, 0x030000)  up to MAX_VCPUS vCPU state blocks of VCPU_BLOCK bytes
+//   [0x030000, 0x100000)  device state shared by all threads (DEVICE_BASE..DEVICE_END)
 //   [RAM_OFFSET, ...)     guest RAM: guest physical address p lives at RAM_OFFSET + p
 //
 // All multi-byte fields are host (little-endian) order. 64-bit registers are two
@@ -25,6 +26,10 @@ export const M_TB_FROZEN = 0x088; // u32: 1 while the machine is paused (TB stop
 export const M_TB_FROZEN_VALUE = 0x090; // f64 TB value while frozen
 export const M_TB_EPOCH = 0x098; // f64 host milliseconds (timeOrigin + now) that host tick 0 stands for
 export const MAGIC_VALUE = 0x42435050; // 'PPCB' little-endian
+
+/** Shared device state (interrupt controllers, console rings, ...): see memory/shared-regions.ts. */
+export const DEVICE_BASE = 0x30000;
+export const DEVICE_END = 0x100000;
 
 export const VCPU_BASE = 0x10000;
 export const VCPU_BLOCK = 0x4000;
