@@ -455,6 +455,21 @@ export class Cpu {
     return this.mmu.translate(lo, hi, access);
   }
 
+  /**
+   * Byte offset in u8/dv/i32 of the RAM behind EA, translated like a store (write) or a
+   * load, through the TLB; -1 when the real address is not RAM. For aligned accesses that
+   * stay in one page and need the host location itself (larx/stcx., dcbz, lq/stq).
+   */
+  hostAddr(lo: number, hi: number, write: boolean): number {
+    const ctx = write ? this.wIdx : this.rIdx;
+    const i = ctx + ((lo >>> 12) & TLB_MASK);
+    if (this.tlbTag[i] === (lo & -4096) && this.tlbTagHi[i] === (hi | 0)) return this.tlbHost[i] + (lo & 0xfff);
+    const pa = this.mmu.translate(lo, hi, write ? ACCESS_WRITE : ACCESS_READ);
+    if (pa >= this.ramSize) return -1;
+    this.fillTlb(ctx, lo, hi, pa);
+    return L.RAM_OFFSET + pa;
+  }
+
   private loadSlow(lo: number, hi: number, size: 1 | 2 | 4, le: boolean): number {
     const off = lo & 0xfff;
     if (off + size > 0x1000) {
