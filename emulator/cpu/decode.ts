@@ -29,6 +29,12 @@ OPS[31] = (c, i) => OP31[(i >>> 1) & 0x3ff](c, i);
 OPS[30] = (c, i) => OP30[(i >>> 1) & 0xf](c, i);
 OPS[59] = (c, i) => OP59[(i >>> 1) & 0x3ff](c, i);
 OPS[63] = (c, i) => OP63[(i >>> 1) & 0x3ff](c, i);
+/** Opcode 57 (lfdp, lxsd, lxssp: DS-forms): bits 30:31. */
+export const OP57: Handler[] = new Array<Handler>(4).fill(illegal);
+/** Opcode 61 (stfdp, stxsd, stxssp: DS-forms, bits 30:31; lxv, stxv: DQ-forms, bits 29:31): bits 29:31. */
+export const OP61: Handler[] = new Array<Handler>(8).fill(illegal);
+OPS[57] = (c, i) => OP57[i & 3](c, i);
+OPS[61] = (c, i) => OP61[i & 7](c, i);
 OPS[4] = (c, i) => OP4[i & 0x7ff](c, i);
 OPS[60] = (c, i) => OP60[(i >>> 2) & 0x1ff](c, i);
 
@@ -87,4 +93,17 @@ export function reg4VC(xo10: number, fn: Handler): void {
 /** Under 60: one slot of bits 21:29. */
 export function reg60(xo9: number, fn: Handler): void {
   claim(OP60, xo9, fn, 'op60');
+}
+/** DS-form under 57 (2-bit XO in bits 30:31). */
+export function reg57(xo2: number, fn: Handler): void {
+  claim(OP57, xo2, fn, 'op57');
+}
+/** DS-form under 61 (2-bit XO in bits 30:31): both values of bit 29 (part of DS). */
+export function reg61DS(xo2: number, fn: Handler): void {
+  claim(OP61, xo2, fn, 'op61');
+  claim(OP61, xo2 | 4, fn, 'op61');
+}
+/** DQ-form under 61 (3-bit XO in bits 29:31). */
+export function reg61DQ(xo3: number, fn: Handler): void {
+  claim(OP61, xo3, fn, 'op61');
 }
