@@ -61,6 +61,7 @@ export const EXIT_REQ = 0x168; // u32 nonzero: leave run() at the next instructi
 export const DEC_EXPIRY = 0x170; // f64: TB value at which DEC = 0 (DEC = DEC_EXPIRY - TB)
 export const HDEC_EXPIRY = 0x178; // f64: likewise for HDEC
 export const INSN_COUNT = 0x180; // f64: instructions retired (for MIPS readouts)
+export const PROD = 0x188; // u32: H_PROD arrived while not ceded (consumed by the next H_CEDE)
 export const VSR = 0x400; // 64 x 16 bytes; VSR[n] dword 0 (the FPR) at VSR + 16n (as an f64), dword 1 at +8
 export const SPR = 0x2000; // 1024 x u64: SPR[n] at SPR + 8n (LR = SPR 8, CTR = SPR 9 live here)
 
@@ -133,6 +134,14 @@ export const SPR_PPR32 = 898;
 export const SPR_TAR = 815;
 export const SPR_TIR = 446;
 export const SPR_PIR = 1023;
+
+// LPCR bits (low word; ISA bit b -> 1 << (63 - b)), as the hypervisor sets them.
+export const LPCR_ILE = 1 << (63 - 38);
+export const LPCR_AIL_SHIFT = 63 - 40; // 2-bit field, bits 39:40
+export const LPCR_UPRT = 1 << (63 - 41);
+export const LPCR_HR = 1 << (63 - 43);
+export const LPCR_LD = 1 << (63 - 46);
+export const LPCR_GTSE = 1 << (63 - 53);
 
 // MSR bits as (word, mask): ISA bit b (0 = most significant) of the 64-bit MSR is in the
 // high word when b < 32 (mask 1 << (31 - b)) and in the low word otherwise (1 << (63 - b)).

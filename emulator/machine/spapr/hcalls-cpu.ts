@@ -1,0 +1,390 @@
+// Processor and partition hypercalls of the pseries machine: mode setting (H_SET_MODE),
+// the radix process table (H_REGISTER_PROC_TBL), idle and yield (H_CEDE, H_PROD,
+// H_CONFER, H_JOIN), the VPA, and small utilities. All run with the BQL held.
+import { webcrypto } from 'node:crypto';
+import type { Cpu } from '../../cpu/cpu.js';
+import * as L from '../../cpu/layout.js';
+import { decPending } from '../../cpu/exceptions.js';
+import type { BQL } from '../../host/bql.js';
+import { setIrqPending, wakeVcpu } from '../../host/vcpu-state.js';
+import {
+  type HcallTable,
+  arg,
+  argBig,
+  ret,
+  H_SUCCESS,
+  H_PARAMETER,
+  H_P2,
+  H_P3,
+  H_P4,
+  H_UNSUPPORTED_FLAG,
+  H_BAD_MODE,
+  H_RESOURCE,
+  H_SET_MODE,
+  H_REGISTER_PROC_TBL,
+  H_CEDE,
+  H_PROD,
+  H_CONFER,
+  H_JOIN,
+  H_RANDOM,
+  H_PAGE_INIT,
+  H_SET_SPRG0,
+  H_SET_DABR,
+  H_SET_XDABR,
+  H_REGISTER_VPA,
+  H_GET_CPU_CHARACTERISTICS,
+  H_LOGICAL_CI_LOAD,
+  H_LOGICAL_CI_STORE,
+  H_SIGNAL_SYS_RESET,
+} from './hcall.js';
+
+/** What the processor hypercalls need from the machine. */
+export interface CpuHcallHost {
+  readonly bql: BQL;
+  readonly cpus: readonly Cpu[];
+  readonly ramBytes: number;
+  /** Radix was negotiated at CAS (H_REGISTER_PROC_TBL with the radix flag needs it). */
+  radixNegotiated(): boolean;
+  /** Install (or, with null, remove) the partition's process table: PATE dword 1 value. */
+  setProcessTable(pate1: bigint | null): void;
+  /** Guest real address access outside RAM, for H_LOGICAL_CI_LOAD/STORE (big-endian value). */
+  ciLoad(pa: number, size: 1 | 2 | 4 | 8): bigint;
+  ciStore(pa: number, size: 1 | 2 | 4 | 8, value: bigint): void;
+}
+
+// H_SET_MODE resources
+const RESOURCE_SET_CIABR = 1;
+const RESOURCE_SET_DAWR0 = 2;
+const RESOURCE_ADDR_TRANS_MODE = 3;
+const RESOURCE_LE = 4;
+
+// H_REGISTER_PROC_TBL flags
+const PROC_TBL_GTSE = 0x01;
+const PROC_TBL_HASH = 0x02;
+const PROC_TBL_RADIX = 0x04;
+const PROC_TBL_REGISTER = 0x08;
+const PROC_TBL_MODIFY = 0x10;
+const PROC_TBL_FLAGS = 0x1f;
+/** PATE1 "guest radix" bit (ISA partition table entry dword 1 bit 0). */
+const PATE1_GR = 1n << 63n;
+
+// H_PAGE_INIT flags
+const H_ICACHE_INVALIDATE = 1n << (63n - 40n);
+const H_ICACHE_SYNCHRONIZE = 1n << (63n - 41n);
+const H_ZERO_PAGE = 1n << (63n - 48n);
+const H_COPY_PAGE = 1n << (63n - 49n);
+
+// H_REGISTER_VPA sub-functions (flags bits 16:18)
+const VPA_FUNC_SHIFT = 63n - 18n;
+const VPA_REGISTER = 1n;
+const VPA_REGISTER_DTL = 2n;
+const VPA_REGISTER_SLBSHADOW = 3n;
+const VPA_DEREGISTER = 5n;
+const VPA_DEREGISTER_DTL = 6n;
+const VPA_DEREGISTER_SLBSHADOW = 7n;
+const VPA_MIN_SIZE = 640;
+const VPA_SHARED_PROC_OFFSET = 0x22;
+
+// H_GET_CPU_CHARACTERISTICS (what QEMU reports for TCG with the default, "broken", caps)
+const CHAR_HON_BRANCH_HINTS = 1n << (63n - 5n);
+const BEHAV_FAVOUR_SECURITY = 1n << 63n;
+
+/** Per-vCPU registrations (VPA, DTL, SLB shadow) kept by the machine. */
+export interface VcpuPapr {
+  vpa: number;
+  dtl: number;
+  dtlSize: number;
+  slbShadow: number;
+  slbShadowSize: number;
+}
+
+export function newVcpuPapr(): VcpuPapr {
+  return { vpa: 0, dtl: 0, dtlSize: 0, slbShadow: 0, slbShadowSize: 0 };
+}
+
+function lpcrWord(c: Cpu): number {
+  return c.wi(L.SPR + 8 * L.SPR_LPCR);
+}
+
+function cpuByServer(h: CpuHcallHost, id: number): Cpu | undefined {
+  return h.cpus.find((c) => c.index === id);
+}
+
+export function registerCpuHcalls(t: HcallTable, h: CpuHcallHost, papr: VcpuPapr[]): void {
+  const ram = h.ramBytes;
+  const mem = h.cpus[0].mem;
+  const inRam = (a: number, len: number): boolean => a >= 0 && a + len <= ram;
+
+  t.register(H_SET_MODE, 'H_SET_MODE', (c) => {
+    h.bql.assertHeld('H_SET_MODE');
+    const mflags = arg(c, 1);
+    const resource = arg(c, 2);
+    const v1 = argBig(c, 3);
+    const v2 = argBig(c, 4);
+    switch (resource) {
+      case RESOURCE_LE: {
+        if (v1 !== 0n) return H_P3;
+        if (v2 !== 0n) return H_P4;
+        if (mflags !== 0 && mflags !== 1) return H_UNSUPPORTED_FLAG;
+        for (const cpu of h.cpus) {
+          const w = lpcrWord(cpu);
+          cpu.u32[w] = mflags === 1 ? cpu.u32[w] | L.LPCR_ILE : cpu.u32[w] & ~L.LPCR_ILE;
+        }
+        return H_SUCCESS;
+      }
+      case RESOURCE_ADDR_TRANS_MODE: {
+        if (v1 !== 0n) return H_P3;
+        if (v2 !== 0n) return H_P4;
+        // POWER9 offers AIL 0 and 3 to a guest; 1 is reserved, 2 not supported.
+        if (mflags !== 0 && mflags !== 3) return H_UNSUPPORTED_FLAG;
+        for (const cpu of h.cpus) {
+          const w = lpcrWord(cpu);
+          cpu.u32[w] = (cpu.u32[w] & ~(3 << L.LPCR_AIL_SHIFT)) | (mflags << L.LPCR_AIL_SHIFT);
+        }
+        return H_SUCCESS;
+      }
+      case RESOURCE_SET_CIABR:
+      case RESOURCE_SET_DAWR0:
+        // Breakpoint registers are not emulated; tell the guest it has none (as PAPR allows).
+        return H_P2;
+      default:
+        return H_P2;
+    }
+  });
+
+  t.register(H_REGISTER_PROC_TBL, 'H_REGISTER_PROC_TBL', (c) => {
+    h.bql.assertHeld('H_REGISTER_PROC_TBL');
+    const flags = arg(c, 1);
+    const table = argBig(c, 2);
+    const pageSize = argBig(c, 3);
+    const tableSize = argBig(c, 4);
+    if ((flags & ~PROC_TBL_FLAGS) !== 0) return H_PARAMETER;
+    if ((flags & PROC_TBL_MODIFY) === 0) return H_PARAMETER;
+    if ((flags & PROC_TBL_REGISTER) === 0) {
+      h.setProcessTable(null);
+      return H_SUCCESS;
+    }
+    if ((flags & PROC_TBL_HASH) !== 0 || (flags & PROC_TBL_RADIX) === 0) return H_PARAMETER; // radix only
+    if (!h.radixNegotiated()) return H_PARAMETER;
+    if ((table & 0xfffn) !== 0n || table >> 60n !== 0n) return H_P2;
+    if (pageSize !== 0n) return H_P3;
+    if (tableSize > 24n) return H_P4;
+    h.setProcessTable(PATE1_GR | table | tableSize);
+    for (const cpu of h.cpus) {
+      const w = lpcrWord(cpu);
+      let lpcr = cpu.u32[w] | L.LPCR_UPRT | L.LPCR_HR;
+      lpcr = (flags & PROC_TBL_GTSE) !== 0 ? lpcr | L.LPCR_GTSE : lpcr & ~L.LPCR_GTSE;
+      cpu.u32[w] = lpcr;
+      cpu.tlbFlushAll();
+    }
+    return H_SUCCESS;
+  });
+
+  t.register(H_CEDE, 'H_CEDE', (c) => {
+    h.bql.assertHeld('H_CEDE');
+    const m = c.wi(L.MSR);
+    c.setMSR(c.u32[m] | L.MSR_EE, c.u32[m + 1]);
+    if (Atomics.exchange(c.i32, c.wi(L.PROD), 0) !== 0) return H_SUCCESS;
+    const pending = Atomics.load(c.i32, c.wi(L.IRQ_PENDING));
+    if (pending !== 0 || decPending(c)) return H_SUCCESS;
+    Atomics.store(c.i32, c.wi(L.RUN_STATE), L.RUN_CEDED);
+    c.endSlice();
+    return H_SUCCESS;
+  });
+
+  t.register(H_PROD, 'H_PROD', (c) => {
+    h.bql.assertHeld('H_PROD');
+    const target = cpuByServer(h, arg(c, 1));
+    if (target === undefined) return H_PARAMETER;
+    Atomics.store(target.i32, target.wi(L.PROD), 1);
+    if (wakeVcpu(mem, target.index)) Atomics.store(target.i32, target.wi(L.PROD), 0);
+    return H_SUCCESS;
+  });
+
+  t.register(H_CONFER, 'H_CONFER', (c) => {
+    h.bql.assertHeld('H_CONFER');
+    const target = c.gpr(4);
+    if (target !== 0xffffffffffffffffn && cpuByServer(h, Number(target & 0xffffffffn)) === undefined) {
+      return H_PARAMETER;
+    }
+    // Give the host thread away for now: the scheduler runs the others before us.
+    c.endSlice();
+    return H_SUCCESS;
+  });
+
+  t.register(H_JOIN, 'H_JOIN', (c) => {
+    h.bql.assertHeld('H_JOIN');
+    if ((c.u32[c.wi(L.MSR)] & L.MSR_EE) !== 0) return H_BAD_MODE;
+    if (Atomics.exchange(c.i32, c.wi(L.PROD), 0) !== 0) return H_SUCCESS;
+    Atomics.store(c.i32, c.wi(L.RUN_STATE), L.RUN_CEDED);
+    c.endSlice();
+    return H_SUCCESS;
+  });
+
+  t.register(H_RANDOM, 'H_RANDOM', (c) => {
+    h.bql.assertHeld('H_RANDOM');
+    const r = new BigUint64Array(1);
+    webcrypto.getRandomValues(r);
+    ret(c, 1, r[0]);
+    return H_SUCCESS;
+  });
+
+  t.register(H_PAGE_INIT, 'H_PAGE_INIT', (c) => {
+    h.bql.assertHeld('H_PAGE_INIT');
+    const flags = argBig(c, 1);
+    const dst = arg(c, 2);
+    const src = arg(c, 3);
+    const page = 4096;
+    if (dst % page !== 0 || !inRam(dst, page)) return H_PARAMETER;
+    if ((flags & H_COPY_PAGE) !== 0n) {
+      if (src % page !== 0 || !inRam(src, page)) return H_PARAMETER;
+      mem.u8.copyWithin(L.RAM_OFFSET + dst, L.RAM_OFFSET + src, L.RAM_OFFSET + src + page);
+    } else if ((flags & H_ZERO_PAGE) !== 0n) {
+      mem.u8.fill(0, L.RAM_OFFSET + dst, L.RAM_OFFSET + dst + page);
+    }
+    if ((flags & (H_ICACHE_INVALIDATE | H_ICACHE_SYNCHRONIZE)) !== 0n) {
+      for (const cpu of h.cpus) cpu.invalidateFetch();
+    }
+    return H_SUCCESS;
+  });
+
+  t.register(H_SET_SPRG0, 'H_SET_SPRG0', (c) => {
+    h.bql.assertHeld('H_SET_SPRG0');
+    c.setSPR(L.SPR_SPRG0, argBig(c, 1));
+    return H_SUCCESS;
+  });
+
+  const SPR_DABR = 1013;
+  const SPR_DABRX = 1015;
+  t.register(H_SET_DABR, 'H_SET_DABR', (c) => {
+    h.bql.assertHeld('H_SET_DABR');
+    c.setSPR(SPR_DABR, argBig(c, 1));
+    c.setSPR(SPR_DABRX, 3n); // user and kernel, as the single-argument form implies
+    return H_SUCCESS;
+  });
+
+  t.register(H_SET_XDABR, 'H_SET_XDABR', (c) => {
+    h.bql.assertHeld('H_SET_XDABR');
+    const dabrx = argBig(c, 2);
+    if ((dabrx & ~7n) !== 0n || (dabrx & 4n) !== 0n) return H_PARAMETER; // no hypervisor bit
+    c.setSPR(SPR_DABR, argBig(c, 1));
+    c.setSPR(SPR_DABRX, dabrx);
+    return H_SUCCESS;
+  });
+
+  t.register(H_REGISTER_VPA, 'H_REGISTER_VPA', (c) => {
+    h.bql.assertHeld('H_REGISTER_VPA');
+    const flags = argBig(c, 1);
+    const target = cpuByServer(h, arg(c, 2));
+    const addr = arg(c, 3);
+    if (target === undefined) return H_PARAMETER;
+    const p = papr[target.index];
+    const be16 = (a: number): number => mem.dv.getUint16(L.RAM_OFFSET + a, false);
+    const be32 = (a: number): number => mem.dv.getUint32(L.RAM_OFFSET + a, false);
+    switch ((flags >> VPA_FUNC_SHIFT) & 7n) {
+      case VPA_REGISTER: {
+        if (addr % 64 !== 0 || !inRam(addr, VPA_MIN_SIZE)) return H_PARAMETER;
+        const size = be16(addr + 4);
+        if (size < VPA_MIN_SIZE) return H_PARAMETER;
+        if (Math.floor(addr / 4096) !== Math.floor((addr + size - 1) / 4096)) return H_PARAMETER;
+        p.vpa = addr;
+        mem.u8[L.RAM_OFFSET + addr + VPA_SHARED_PROC_OFFSET] = 1;
+        return H_SUCCESS;
+      }
+      case VPA_DEREGISTER:
+        if (p.slbShadow !== 0 || p.dtl !== 0) return H_RESOURCE;
+        p.vpa = 0;
+        return H_SUCCESS;
+      case VPA_REGISTER_DTL: {
+        if (p.vpa === 0) return H_RESOURCE;
+        if (!inRam(addr, 48)) return H_PARAMETER;
+        const size = be32(addr + 4);
+        if (size < 48 || !inRam(addr, size)) return H_PARAMETER;
+        p.dtl = addr;
+        p.dtlSize = size;
+        return H_SUCCESS;
+      }
+      case VPA_DEREGISTER_DTL:
+        p.dtl = 0;
+        p.dtlSize = 0;
+        return H_SUCCESS;
+      case VPA_REGISTER_SLBSHADOW: {
+        if (p.vpa === 0) return H_RESOURCE;
+        if (!inRam(addr, 8)) return H_PARAMETER;
+        const size = be32(addr + 4);
+        if (size < 8 || !inRam(addr, size)) return H_PARAMETER;
+        p.slbShadow = addr;
+        p.slbShadowSize = size;
+        return H_SUCCESS;
+      }
+      case VPA_DEREGISTER_SLBSHADOW:
+        p.slbShadow = 0;
+        p.slbShadowSize = 0;
+        return H_SUCCESS;
+      default:
+        return H_PARAMETER;
+    }
+  });
+
+  t.register(H_GET_CPU_CHARACTERISTICS, 'H_GET_CPU_CHARACTERISTICS', (c) => {
+    h.bql.assertHeld('H_GET_CPU_CHARACTERISTICS');
+    ret(c, 1, CHAR_HON_BRANCH_HINTS);
+    ret(c, 2, BEHAV_FAVOUR_SECURITY);
+    return H_SUCCESS;
+  });
+
+  const ciSize = (s: number): 1 | 2 | 4 | 8 | 0 => (s === 1 || s === 2 || s === 4 || s === 8 ? s : 0);
+  t.register(H_LOGICAL_CI_LOAD, 'H_LOGICAL_CI_LOAD', (c) => {
+    h.bql.assertHeld('H_LOGICAL_CI_LOAD');
+    const size = ciSize(arg(c, 1));
+    const addr = arg(c, 2);
+    if (size === 0) return H_PARAMETER;
+    if (addr % size !== 0) return H_PARAMETER;
+    if (inRam(addr, size)) {
+      let v = 0n;
+      for (let k = 0; k < size; k++) v = (v << 8n) | BigInt(mem.u8[L.RAM_OFFSET + addr + k]);
+      ret(c, 1, v);
+      return H_SUCCESS;
+    }
+    ret(c, 1, h.ciLoad(addr, size));
+    return H_SUCCESS;
+  });
+
+  t.register(H_LOGICAL_CI_STORE, 'H_LOGICAL_CI_STORE', (c) => {
+    h.bql.assertHeld('H_LOGICAL_CI_STORE');
+    const size = ciSize(arg(c, 1));
+    const addr = arg(c, 2);
+    const value = argBig(c, 3);
+    if (size === 0) return H_PARAMETER;
+    if (addr % size !== 0) return H_PARAMETER;
+    if (inRam(addr, size)) {
+      for (let k = 0; k < size; k++) {
+        mem.u8[L.RAM_OFFSET + addr + k] = Number((value >> BigInt(8 * (size - 1 - k))) & 0xffn);
+      }
+      return H_SUCCESS;
+    }
+    h.ciStore(addr, size, value);
+    return H_SUCCESS;
+  });
+
+  t.register(H_SIGNAL_SYS_RESET, 'H_SIGNAL_SYS_RESET', (c) => {
+    h.bql.assertHeld('H_SIGNAL_SYS_RESET');
+    const target = argBig(c, 1);
+    const all = target === 0xffffffffffffffffn; // -1: every vCPU
+    const allButSelf = target === 0xfffffffffffffffen; // -2
+    if (!all && !allButSelf) {
+      const t = target < 0x80000000n ? cpuByServer(h, Number(target)) : undefined;
+      if (t === undefined) return H_PARAMETER;
+      setIrqPending(mem, t.index, L.IRQ_RESET, true);
+      if (t === c) c.endSlice();
+      return H_SUCCESS;
+    }
+    for (const cpu of h.cpus) {
+      if (allButSelf && cpu === c) continue;
+      setIrqPending(mem, cpu.index, L.IRQ_RESET, true);
+    }
+    c.endSlice();
+    return H_SUCCESS;
+  });
+
+}
