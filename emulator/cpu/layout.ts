@@ -25,6 +25,7 @@ export const M_TB_OFFSET = 0x080; // f64: guest TB = host_ticks + offset (see ti
 export const M_TB_FROZEN = 0x088; // u32: 1 while the machine is paused (TB stopped)
 export const M_TB_FROZEN_VALUE = 0x090; // f64 TB value while frozen
 export const M_TB_EPOCH = 0x098; // f64 host milliseconds (timeOrigin + now) that host tick 0 stands for
+export const M_PATB = 0x0a0; // u64: the partition's process table, PATE dword 1 (GR | PRTB | PRTS); 0 = none (cpu/mmu)
 export const MAGIC_VALUE = 0x42435050; // 'PPCB' little-endian
 
 /** Shared device state (interrupt controllers, console rings, ...): see memory/shared-regions.ts. */
