@@ -1,1 +1,358 @@
-// Placeholder until this family lands: registers nothing yet.
+// Load and reserve / store conditional (Power ISA 3.0B Book II 4.4.2): lbarx lharx
+// lwarx ldarx lqarx, stbcx. sthcx. stwcx. stdcx. stqcx.
+//
+// The reservation lives in the shared vCPU block so other threads (and snapshots) see it:
+//   RESV_ADDR  real address of the larx operand
+//   RESV_LEN   operand size in bytes; 0 = no reservation
+//   RESV_VAL   the operand's bytes exactly as they were in guest memory (host order words)
+// A stcx. succeeds only if a reservation of the same size exists for the same real
+// address AND memory still holds RESV_VAL; it then stores with a compare-and-swap
+// against RESV_VAL. That is how QEMU emulates reservations across threads: another
+// vCPU's store that changes the value makes the stcx. fail without any cross-vCPU
+// bookkeeping on ordinary stores (a store of the identical value is not detected,
+// the usual ABA caveat, harmless for lock and counter idioms). Every stcx. clears the
+// reservation; dcbz of the block clears it too (see loadstore.ts).
+//
+// Atomicity of the final compare-and-swap:
+// - 4 bytes: Atomics.compareExchange on the shared Int32Array.
+// - 1 and 2 bytes: the same, on the aligned word that contains them (retried while only
+//   the neighbouring bytes change).
+// - 8 bytes: today a plain compare then two word writes, which is exact while one vCPU
+//   runs at a time. For parallel vCPUs it becomes one wasm i64.atomic.rmw.cmpxchg on the
+//   shared memory (a tiny wasm helper taking the halves as i32 pairs, or the block
+//   translator's own code), keeping BigInt off this path.
+// - 16 bytes (lqarx/stqcx.): neither JS nor wasm has a 128-bit compare-and-swap. With
+//   parallel vCPUs stqcx. will run as an exclusive section (all other vCPUs parked at an
+//   instruction boundary, like QEMU's cpu_exec_step_atomic), compare and write there.
+import type { Cpu } from '../cpu.js';
+import * as L from '../layout.js';
+import { reg31 } from '../decode.js';
+import { raiseIllegal, raiseAlignment } from '../exceptions.js';
+import { ACCESS_READ, ACCESS_WRITE } from '../mmu/mmu.js';
+
+function bswap32(v: number): number {
+  return ((v >>> 24) | ((v >>> 8) & 0xff00) | ((v & 0xff00) << 8) | (v << 24)) >>> 0;
+}
+
+function bswap16(v: number): number {
+  return ((v >>> 8) & 0xff) | ((v & 0xff) << 8);
+}
+
+function alignDsisr(insn: number): number {
+  return (insn >>> 16) & 0x3ff;
+}
+
+/**
+ * Translate a larx operand, record the reservation's address and size, and return the
+ * host byte offset of the operand (-1 when it is not RAM).
+ */
+function reserve(c: Cpu, lo: number, hi: number, size: number): number {
+  const p = c.hostAddr(lo, hi, false);
+  const pa = p >= 0 ? p - L.RAM_OFFSET : c.translate(lo, hi, ACCESS_READ);
+  const u32 = c.u32;
+  const a = c.wi(L.RESV_ADDR);
+  u32[a] = pa >>> 0;
+  u32[a + 1] = Math.floor(pa / 0x100000000);
+  u32[c.wi(L.RESV_LEN)] = size;
+  return p;
+}
+
+/**
+ * The stcx. checks shared by every size: a reservation of this size exists for the
+ * operand's real address. Returns the host offset of the operand (-1 for MMIO), or -2
+ * when the store must not happen. Clears the reservation in every case.
+ */
+function checkReservation(c: Cpu, lo: number, hi: number, size: number): number {
+  const u32 = c.u32;
+  const rl = c.wi(L.RESV_LEN);
+  if (u32[rl] !== size) {
+    u32[rl] = 0;
+    return -2;
+  }
+  // Translated as a store: a protection fault raises DSI here, reservation kept.
+  const p = c.hostAddr(lo, hi, true);
+  const pa = p >= 0 ? p - L.RAM_OFFSET : c.translate(lo, hi, ACCESS_WRITE);
+  u32[rl] = 0;
+  const a = c.wi(L.RESV_ADDR);
+  if (u32[a] !== pa >>> 0 || u32[a + 1] !== Math.floor(pa / 0x100000000)) return -2;
+  return p;
+}
+
+/** CR0 = 0b00 || n || XER[SO]. */
+function setCR0(c: Cpu, ok: boolean): void {
+  const cw = c.wi(L.CR);
+  const so = c.u32[c.wi(L.XER_SO)] & 1;
+  c.u32[cw] = (c.u32[cw] & 0x0fffffff) | (ok ? 0x20000000 : 0) | (so << 28);
+}
+
+/** Compare-and-swap of the 1- or 2-byte raw value at host offset p, via its aligned word. */
+function casNarrow(i32: Int32Array, p: number, size: number, expRaw: number, newRaw: number): boolean {
+  const wi = p >> 2;
+  const sh = (p & 3) << 3;
+  const mask = (size === 1 ? 0xff : 0xffff) << sh;
+  const e = (expRaw << sh) & mask;
+  const n = (newRaw << sh) & mask;
+  for (;;) {
+    const cur = Atomics.load(i32, wi);
+    if ((cur & mask) !== e) return false;
+    if (Atomics.compareExchange(i32, wi, cur, (cur & ~mask) | n) === cur) return true;
+  }
+}
+
+// ------------------------------------------------------------------ larx
+
+function lbarx(c: Cpu, insn: number): void {
+  const lo = c.eaX((insn >>> 16) & 31, (insn >>> 11) & 31);
+  const hi = c.eaHi;
+  const p = reserve(c, lo, hi, 1);
+  const v = p >= 0 ? c.u8[p] : c.load8(lo, hi);
+  c.u32[c.wi(L.RESV_VAL)] = v;
+  const i = c.w + ((insn >>> 20) & 0x3e);
+  c.u32[i] = v;
+  c.u32[i + 1] = 0;
+}
+
+function lharx(c: Cpu, insn: number): void {
+  const lo = c.eaX((insn >>> 16) & 31, (insn >>> 11) & 31);
+  const hi = c.eaHi;
+  if ((lo & 1) !== 0) raiseAlignment(c, lo, hi, alignDsisr(insn));
+  const p = reserve(c, lo, hi, 2);
+  let v: number;
+  let raw: number;
+  if (p >= 0) {
+    raw = c.dv.getUint16(p, true);
+    v = c.le ? raw : bswap16(raw);
+  } else {
+    v = c.load16(lo, hi, c.le);
+    raw = c.le ? v : bswap16(v);
+  }
+  c.u32[c.wi(L.RESV_VAL)] = raw;
+  const i = c.w + ((insn >>> 20) & 0x3e);
+  c.u32[i] = v;
+  c.u32[i + 1] = 0;
+}
+
+function lwarx(c: Cpu, insn: number): void {
+  const lo = c.eaX((insn >>> 16) & 31, (insn >>> 11) & 31);
+  const hi = c.eaHi;
+  if ((lo & 3) !== 0) raiseAlignment(c, lo, hi, alignDsisr(insn));
+  const p = reserve(c, lo, hi, 4);
+  let v: number;
+  let raw: number;
+  if (p >= 0) {
+    raw = Atomics.load(c.i32, p >> 2) >>> 0;
+    v = c.le ? raw : bswap32(raw);
+  } else {
+    v = c.load32(lo, hi, c.le);
+    raw = c.le ? v : bswap32(v);
+  }
+  c.u32[c.wi(L.RESV_VAL)] = raw;
+  const i = c.w + ((insn >>> 20) & 0x3e);
+  c.u32[i] = v;
+  c.u32[i + 1] = 0;
+}
+
+function ldarx(c: Cpu, insn: number): void {
+  const lo = c.eaX((insn >>> 16) & 31, (insn >>> 11) & 31);
+  const hi = c.eaHi;
+  if ((lo & 7) !== 0) raiseAlignment(c, lo, hi, alignDsisr(insn));
+  const p = reserve(c, lo, hi, 8);
+  const u32 = c.u32;
+  let r0: number; // raw word at the operand's address
+  let r1: number; // raw word 4 bytes on
+  if (p >= 0) {
+    r0 = u32[p >> 2];
+    r1 = u32[(p >> 2) + 1];
+  } else {
+    const vlo = c.load64(lo, hi, c.le);
+    r0 = c.le ? vlo : bswap32(c.vhi);
+    r1 = c.le ? c.vhi : bswap32(vlo);
+  }
+  const rv = c.wi(L.RESV_VAL);
+  u32[rv] = r0;
+  u32[rv + 1] = r1;
+  const i = c.w + ((insn >>> 20) & 0x3e);
+  if (c.le) {
+    u32[i] = r0;
+    u32[i + 1] = r1;
+  } else {
+    u32[i] = bswap32(r1);
+    u32[i + 1] = bswap32(r0);
+  }
+}
+
+/** lqarx RTp,RA,RB: RTp even, not RA or RB; quadword aligned. Pair order as lq. */
+function lqarx(c: Cpu, insn: number): void {
+  const ra = (insn >>> 16) & 31;
+  const rb = (insn >>> 11) & 31;
+  const rt = (insn >>> 21) & 31;
+  if ((rt & 1) !== 0 || rt === ra || rt === rb) raiseIllegal(c, insn);
+  const lo = c.eaX(ra, rb);
+  const hi = c.eaHi;
+  if ((lo & 15) !== 0) raiseAlignment(c, lo, hi, alignDsisr(insn));
+  const p = reserve(c, lo, hi, 16);
+  const u32 = c.u32;
+  const rv = c.wi(L.RESV_VAL);
+  const le = c.le;
+  if (p >= 0) {
+    const q = p >> 2;
+    u32[rv] = u32[q];
+    u32[rv + 1] = u32[q + 1];
+    u32[rv + 2] = u32[q + 2];
+    u32[rv + 3] = u32[q + 3];
+  } else {
+    const aLo = c.load64(lo, hi, le);
+    const aHi = c.vhi;
+    const bLo = c.load64(lo + 8, hi, le);
+    const bHi = c.vhi;
+    u32[rv] = le ? aLo : bswap32(aHi);
+    u32[rv + 1] = le ? aHi : bswap32(aLo);
+    u32[rv + 2] = le ? bLo : bswap32(bHi);
+    u32[rv + 3] = le ? bHi : bswap32(bLo);
+  }
+  const i = c.w + 2 * rt;
+  if (le) {
+    // Little-endian quadword: the most significant doubleword is at EA+8.
+    u32[i] = u32[rv + 2];
+    u32[i + 1] = u32[rv + 3];
+    u32[i + 2] = u32[rv];
+    u32[i + 3] = u32[rv + 1];
+  } else {
+    u32[i] = bswap32(u32[rv + 1]);
+    u32[i + 1] = bswap32(u32[rv]);
+    u32[i + 2] = bswap32(u32[rv + 3]);
+    u32[i + 3] = bswap32(u32[rv + 2]);
+  }
+}
+
+// ------------------------------------------------------------------ stcx.
+
+function stbcx(c: Cpu, insn: number): void {
+  const lo = c.eaX((insn >>> 16) & 31, (insn >>> 11) & 31);
+  const hi = c.eaHi;
+  const p = checkReservation(c, lo, hi, 1);
+  const v = c.u32[c.w + ((insn >>> 20) & 0x3e)] & 0xff;
+  let ok = false;
+  if (p >= 0) {
+    ok = casNarrow(c.i32, p, 1, c.u32[c.wi(L.RESV_VAL)], v);
+  } else if (p === -1) {
+    c.store8(lo, hi, v);
+    ok = true;
+  }
+  setCR0(c, ok);
+}
+
+function sthcx(c: Cpu, insn: number): void {
+  const lo = c.eaX((insn >>> 16) & 31, (insn >>> 11) & 31);
+  const hi = c.eaHi;
+  if ((lo & 1) !== 0) raiseAlignment(c, lo, hi, alignDsisr(insn));
+  const p = checkReservation(c, lo, hi, 2);
+  const v = c.u32[c.w + ((insn >>> 20) & 0x3e)] & 0xffff;
+  let ok = false;
+  if (p >= 0) {
+    ok = casNarrow(c.i32, p, 2, c.u32[c.wi(L.RESV_VAL)], c.le ? v : bswap16(v));
+  } else if (p === -1) {
+    c.store16(lo, hi, v, c.le);
+    ok = true;
+  }
+  setCR0(c, ok);
+}
+
+function stwcx(c: Cpu, insn: number): void {
+  const lo = c.eaX((insn >>> 16) & 31, (insn >>> 11) & 31);
+  const hi = c.eaHi;
+  if ((lo & 3) !== 0) raiseAlignment(c, lo, hi, alignDsisr(insn));
+  const p = checkReservation(c, lo, hi, 4);
+  const v = c.u32[c.w + ((insn >>> 20) & 0x3e)];
+  let ok = false;
+  if (p >= 0) {
+    const exp = c.i32[c.wi(L.RESV_VAL)];
+    ok = Atomics.compareExchange(c.i32, p >> 2, exp, c.le ? v : bswap32(v)) === exp;
+  } else if (p === -1) {
+    c.store32(lo, hi, v, c.le);
+    ok = true;
+  }
+  setCR0(c, ok);
+}
+
+function stdcx(c: Cpu, insn: number): void {
+  const lo = c.eaX((insn >>> 16) & 31, (insn >>> 11) & 31);
+  const hi = c.eaHi;
+  if ((lo & 7) !== 0) raiseAlignment(c, lo, hi, alignDsisr(insn));
+  const p = checkReservation(c, lo, hi, 8);
+  const u32 = c.u32;
+  const s = c.w + ((insn >>> 20) & 0x3e);
+  let ok = false;
+  if (p >= 0) {
+    // Plain compare and write: exact with one vCPU running (see the header).
+    const q = p >> 2;
+    const rv = c.wi(L.RESV_VAL);
+    if (u32[q] === u32[rv] && u32[q + 1] === u32[rv + 1]) {
+      if (c.le) {
+        u32[q] = u32[s];
+        u32[q + 1] = u32[s + 1];
+      } else {
+        u32[q] = bswap32(u32[s + 1]);
+        u32[q + 1] = bswap32(u32[s]);
+      }
+      ok = true;
+    }
+  } else if (p === -1) {
+    c.store64(lo, hi, u32[s], u32[s + 1], c.le);
+    ok = true;
+  }
+  setCR0(c, ok);
+}
+
+/** stqcx. RSp,RA,RB: RSp even; quadword aligned. */
+function stqcx(c: Cpu, insn: number): void {
+  const rs = (insn >>> 21) & 31;
+  if ((rs & 1) !== 0) raiseIllegal(c, insn);
+  const lo = c.eaX((insn >>> 16) & 31, (insn >>> 11) & 31);
+  const hi = c.eaHi;
+  if ((lo & 15) !== 0) raiseAlignment(c, lo, hi, alignDsisr(insn));
+  const p = checkReservation(c, lo, hi, 16);
+  const u32 = c.u32;
+  const s = c.w + 2 * rs;
+  const le = c.le;
+  let ok = false;
+  if (p >= 0) {
+    const q = p >> 2;
+    const rv = c.wi(L.RESV_VAL);
+    if (u32[q] === u32[rv] && u32[q + 1] === u32[rv + 1] && u32[q + 2] === u32[rv + 2] && u32[q + 3] === u32[rv + 3]) {
+      if (le) {
+        u32[q] = u32[s + 2];
+        u32[q + 1] = u32[s + 3];
+        u32[q + 2] = u32[s];
+        u32[q + 3] = u32[s + 1];
+      } else {
+        u32[q] = bswap32(u32[s + 1]);
+        u32[q + 1] = bswap32(u32[s]);
+        u32[q + 2] = bswap32(u32[s + 3]);
+        u32[q + 3] = bswap32(u32[s + 2]);
+      }
+      ok = true;
+    }
+  } else if (p === -1) {
+    if (le) {
+      c.store64(lo, hi, u32[s + 2], u32[s + 3], true);
+      c.store64(lo + 8, hi, u32[s], u32[s + 1], true);
+    } else {
+      c.store64(lo, hi, u32[s], u32[s + 1], false);
+      c.store64(lo + 8, hi, u32[s + 2], u32[s + 3], false);
+    }
+    ok = true;
+  }
+  setCR0(c, ok);
+}
+
+reg31(52, lbarx);
+reg31(116, lharx);
+reg31(20, lwarx);
+reg31(84, ldarx);
+reg31(276, lqarx);
+reg31(694, stbcx);
+reg31(726, sthcx);
+reg31(150, stwcx);
+reg31(214, stdcx);
+reg31(182, stqcx);
