@@ -1,1 +1,4 @@
-// Placeholder until this family lands: registers nothing yet.
+// VMX (Altivec) and VSX: the subset Linux, glibc and busybox use on POWER9. Register
+// element access is in ../vreg.ts; each module registers its instructions on import.
+import './vmx-mem.js';
+import './vmx-perm.js';
