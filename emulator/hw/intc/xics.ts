@@ -26,6 +26,7 @@ import {
   H_XIRR_X,
 } from '../../machine/spapr/hcall.js';
 import { MAX_VCPUS } from '../../cpu/layout.js';
+import { type Rtas, RTAS_OUT_SUCCESS, RTAS_OUT_PARAM_ERROR } from '../../machine/spapr/rtas.js';
 
 /** XISR value of an inter-processor interrupt. */
 export const XICS_IPI = 2;
@@ -346,6 +347,44 @@ export class Xics {
       ret(c, 1, p.xirr);
       ret(c, 2, p.mfrr);
       return H_SUCCESS;
+    });
+  }
+
+  /** ibm,set-xive, ibm,get-xive, ibm,int-off, ibm,int-on. */
+  registerRtas(rtas: Rtas): void {
+    const claimedSource = (nr: number): boolean =>
+      this.validSource(nr) && (this.u32[this.src(nr) + S_FLAGS] & FL_CLAIMED) !== 0;
+    rtas.register('ibm,set-xive', (_c, a) => {
+      if (a.nargs !== 3 || a.nret !== 1) return a.ret(0, RTAS_OUT_PARAM_ERROR);
+      const nr = a.arg(0);
+      const server = a.arg(1);
+      const prio = a.arg(2) & 0xff;
+      if (!claimedSource(nr) || server >= this.nservers) return a.ret(0, RTAS_OUT_PARAM_ERROR);
+      this.setXive(nr, server, prio);
+      a.ret(0, RTAS_OUT_SUCCESS);
+    });
+    rtas.register('ibm,get-xive', (_c, a) => {
+      if (a.nargs !== 1 || a.nret !== 3) return a.ret(0, RTAS_OUT_PARAM_ERROR);
+      const nr = a.arg(0);
+      if (!claimedSource(nr)) return a.ret(0, RTAS_OUT_PARAM_ERROR);
+      const x = this.getXive(nr);
+      a.ret(0, RTAS_OUT_SUCCESS);
+      a.ret(1, x.server);
+      a.ret(2, x.priority);
+    });
+    rtas.register('ibm,int-off', (_c, a) => {
+      if (a.nargs !== 1 || a.nret !== 1) return a.ret(0, RTAS_OUT_PARAM_ERROR);
+      const nr = a.arg(0);
+      if (!claimedSource(nr)) return a.ret(0, RTAS_OUT_PARAM_ERROR);
+      this.intOff(nr);
+      a.ret(0, RTAS_OUT_SUCCESS);
+    });
+    rtas.register('ibm,int-on', (_c, a) => {
+      if (a.nargs !== 1 || a.nret !== 1) return a.ret(0, RTAS_OUT_PARAM_ERROR);
+      const nr = a.arg(0);
+      if (!claimedSource(nr)) return a.ret(0, RTAS_OUT_PARAM_ERROR);
+      this.intOn(nr);
+      a.ret(0, RTAS_OUT_SUCCESS);
     });
   }
 
