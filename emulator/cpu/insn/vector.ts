@@ -2,3 +2,4 @@
 // element access is in ../vreg.ts; each module registers its instructions on import.
 import './vmx-mem.js';
 import './vmx-perm.js';
+import './vmx-int.js';
