@@ -14,7 +14,7 @@ import {
   toBig,
   fromBig,
 } from '../int64.js';
-import { CA_W, CA32_W, OV_W, SO_W, setCR0, setOV } from './int-common.js';
+import { CA_W, CA32_W, setCR0, setOV } from './int-common.js';
 
 const TWO32 = 4294967296;
 
@@ -471,8 +471,7 @@ function divdu(c: Cpu, insn: number): void {
   divDone(c, insn, t, out[0], out[1], false);
 }
 
-/** Extended divides: result 0 when undefined; their OE forms update OV and SO only
- *  (qemu leaves OV32 alone for these). */
+/** Extended divides: result 0 when undefined (qemu); OE forms set OV = OV32. */
 function diveDone(c: Cpu, insn: number, q: bigint, bad: boolean): void {
   const u32 = c.u32;
   const t = c.w + ((insn >>> 20) & 0x3e);
@@ -483,8 +482,8 @@ function diveDone(c: Cpu, insn: number, q: bigint, bad: boolean): void {
   u32[t] = lo;
   u32[t + 1] = hi;
   if ((insn & 0x400) !== 0) {
-    u32[c.w + OV_W] = bad ? 1 : 0;
-    if (bad) u32[c.w + SO_W] = 1;
+    const ov = bad ? 1 : 0;
+    setOV(c, ov, ov);
   }
   if ((insn & 1) !== 0) setCR0(c, lo, hi);
 }
