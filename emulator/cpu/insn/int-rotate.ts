@@ -120,9 +120,17 @@ function rldicl(c: Cpu, insn: number): void {
   const mb = ((insn >>> 6) & 31) | (insn & 0x20);
   let lo = u32[s];
   let hi = u32[s + 1];
-  if (sh !== 0) {
-    lo = rotl64(lo, hi, sh);
-    hi = rotHi;
+  // Rotate inline (hot: srdi, clrldi).
+  if ((sh & 32) !== 0) {
+    const t = lo;
+    lo = hi;
+    hi = t;
+  }
+  const n = sh & 31;
+  if (n !== 0) {
+    const t = (hi << n) | (lo >>> (32 - n));
+    lo = (lo << n) | (hi >>> (32 - n));
+    hi = t;
   }
   if (mb < 32) {
     hi &= 0xffffffff >>> mb;
@@ -144,9 +152,17 @@ function rldicr(c: Cpu, insn: number): void {
   const me = ((insn >>> 6) & 31) | (insn & 0x20);
   let lo = u32[s];
   let hi = u32[s + 1];
-  if (sh !== 0) {
-    lo = rotl64(lo, hi, sh);
-    hi = rotHi;
+  // Rotate inline (hot: sldi).
+  if ((sh & 32) !== 0) {
+    const t = lo;
+    lo = hi;
+    hi = t;
+  }
+  const n = sh & 31;
+  if (n !== 0) {
+    const t = (hi << n) | (lo >>> (32 - n));
+    lo = (lo << n) | (hi >>> (32 - n));
+    hi = t;
   }
   // Keep ISA bits 0..me.
   if (me < 31) {
