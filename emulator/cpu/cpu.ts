@@ -83,6 +83,8 @@ export class Cpu {
   budget = 0;
   /** Instructions retired since creation (exact after run() returns). */
   retired = 0;
+  /** Longest slice between service points (1 while MSR[SE/BE] tracing; exceptions.ts sets it). */
+  sliceMax = SLICE;
 
   // Software TLB: three access kinds x MMU_IDX_COUNT contexts x TLB_SIZE entries.
   readonly tlbTag = new Int32Array(3 * MMU_IDX_COUNT * TLB_SIZE).fill(NO_TAG);
@@ -241,7 +243,7 @@ export class Cpu {
               return done;
             }
             checkAsyncInterrupts(this);
-            const b = left < SLICE ? left : SLICE;
+            const b = left < this.sliceMax ? left : this.sliceMax;
             this.budget = b - 1;
             this.retired += b;
           }

@@ -1,6 +1,16 @@
 // Book3S interrupt delivery (Power ISA 3.0B, Book III chapter 7) for a guest running
-// with MSR[HV]=0 under a (virtual) hypervisor: vectors, SRR0/SRR1, the new MSR, and
-// LPCR[AIL] relocation-on delivery.
+// with MSR[HV]=0 under a (virtual) hypervisor: vectors, SRR0/SRR1, the new MSR,
+// LPCR[AIL] relocation-on delivery, scv, trace, and the asynchronous sources (system
+// reset, machine check, external, decrementer) checked at the run loop's service point.
+//
+// Behaviour follows QEMU's powerpc_excp_books for a pseries (vhyp) POWER9 guest:
+// - SRR1 = MSR with bits 33:36 and 42:47 replaced by the cause bits;
+// - new MSR = SF | ME (kept; cleared for machine check) | HV (kept) | LE from LPCR[ILE],
+//   plus IR|DR when AIL applies (scv also keeps EE and RI);
+// - AIL applies only when the interrupted context had IR and DR on, never to system
+//   reset / machine check; AIL=2 adds 0x18000, AIL=3 relocates to 0xc000000000004000
+//   (scv: 0xc000000000003000 instead of 0x17000); AIL=1 is reserved (treated as 0);
+// - every interrupt clears the reservation.
 import type { Cpu } from './cpu.js';
 import * as L from './layout.js';
 import { FAULT } from './fault.js';
@@ -41,11 +51,33 @@ export const DSISR_R_BADCONFIG = 1 << (63 - 44);
 export const DSISR_KEYFAULT = 1 << (63 - 42);
 export const DSISR_ATT_CONFLICT = 1 << (63 - 58);
 
+// FSCR: facility enable bits (low word) and the interruption cause codes of FSCR[IC].
+export const FSCR_IC_DSCR = 2;
+export const FSCR_IC_PM = 3;
+export const FSCR_IC_TM = 5;
+export const FSCR_IC_EBB = 7;
+export const FSCR_IC_TAR = 8;
+export const FSCR_IC_SCV = 12;
+/** FSCR enable bit for a facility: the bit number (LSB = 0) equals its IC code. */
+export function fscrEnabled(c: Cpu, ic: number): boolean {
+  return (c.u32[c.w + ((L.SPR + 8 * L.SPR_FSCR) >> 2)] & (1 << ic)) !== 0;
+}
+
 // LPCR fields (low word).
 const LPCR_ILE = 1 << (63 - 38);
 const LPCR_AIL_SHIFT = 63 - 40;
 
+// Word offsets (from c.w) of registers used here.
+const MSR_W = L.MSR >> 2;
+const SRR0_W = (L.SPR + 8 * L.SPR_SRR0) >> 2;
+const SRR1_W = (L.SPR + 8 * L.SPR_SRR1) >> 2;
+const LPCR_W = (L.SPR + 8 * L.SPR_LPCR) >> 2;
+const LR_W = (L.SPR + 8 * L.SPR_LR) >> 2;
+const CTR_W = (L.SPR + 8 * L.SPR_CTR) >> 2;
+const RESV_LEN_W = L.RESV_LEN >> 2;
+
 const illegalLog = new RateLimitedLog(20, 1000);
+const eventLog = new RateLimitedLog(20, 1000);
 
 /** SRR1 keeps MSR bits 0:32, 37:41 and 48:63; 33:36 and 42:47 carry the cause. */
 const SRR1_KEEP_LO = ~((0xf << (63 - 36)) | (0x3f << (63 - 47)));
@@ -56,32 +88,51 @@ const SRR1_KEEP_LO = ~((0xf << (63 - 36)) | (0x3f << (63 - 47)));
  */
 export function deliver(c: Cpu, vector: number, srr0Lo: number, srr0Hi: number, causeLo: number): void {
   const u32 = c.u32;
-  const m = c.wi(L.MSR);
-  const msrLo = u32[m];
-  const msrHi = u32[m + 1];
-  const s0 = c.wi(L.SPR + 8 * L.SPR_SRR0);
-  u32[s0] = srr0Lo;
-  u32[s0 + 1] = srr0Hi;
-  const s1 = c.wi(L.SPR + 8 * L.SPR_SRR1);
-  u32[s1] = (msrLo & SRR1_KEEP_LO) | causeLo;
-  u32[s1 + 1] = msrHi;
-  const lpcrLo = u32[c.wi(L.SPR + 8 * L.SPR_LPCR)];
-  const ail = (lpcrLo >>> LPCR_AIL_SHIFT) & 3;
-  // AIL applies only when the interrupted context had both IR and DR on, and never
-  // to system reset / machine check.
-  const relocate =
-    ail === 3 &&
-    (msrLo & (L.MSR_IR | L.MSR_DR)) === (L.MSR_IR | L.MSR_DR) &&
-    vector !== VEC_SYSTEM_RESET &&
-    vector !== VEC_MACHINE_CHECK;
-  let newLo = msrLo & (L.MSR_ME | L.MSR_S);
-  if (relocate) newLo |= L.MSR_IR | L.MSR_DR;
+  const w = c.w;
+  const msrLo = u32[w + MSR_W];
+  const msrHi = u32[w + MSR_W + 1];
+  u32[w + SRR0_W] = srr0Lo;
+  u32[w + SRR0_W + 1] = srr0Hi;
+  u32[w + SRR1_W] = (msrLo & SRR1_KEEP_LO) | causeLo;
+  u32[w + SRR1_W + 1] = msrHi;
+  enter(c, vector, msrLo, msrHi, vector === VEC_MACHINE_CHECK ? 0 : msrLo & L.MSR_ME);
+}
+
+/** Set the interrupt's new MSR and NIA (shared by the SRR-based interrupts and scv). */
+function enter(c: Cpu, vector: number, msrLo: number, msrHi: number, newLo: number): void {
+  const u32 = c.u32;
+  const lpcrLo = u32[c.w + LPCR_W];
+  let ail = (lpcrLo >>> LPCR_AIL_SHIFT) & 3;
+  // AIL applies only when the interrupted context had both IR and DR on, and never to
+  // system reset / machine check.
+  if (
+    (msrLo & (L.MSR_IR | L.MSR_DR)) !== (L.MSR_IR | L.MSR_DR) ||
+    vector === VEC_SYSTEM_RESET ||
+    vector === VEC_MACHINE_CHECK
+  ) {
+    ail = 0;
+  }
+  newLo |= msrLo & L.MSR_S;
+  if (ail >= 2) newLo |= L.MSR_IR | L.MSR_DR;
   if ((lpcrLo & LPCR_ILE) !== 0) newLo |= L.MSR_LE;
   const newHi = (msrHi & L.MSR_HI_HV) | L.MSR_HI_SF;
+  u32[c.w + RESV_LEN_W] = 0; // any interrupt loses the reservation
   c.setMSR(newLo, newHi);
-  if (relocate) {
+  if (vector >= VEC_SCV) {
+    // scv: AIL=3 replaces the 0x17000 base by 0xc000000000003000; AIL=2 changes only MSR.
+    if (ail === 3) {
+      c.pcHi = 0xc0000000;
+      c.pcLo = 0x3000 + (vector - VEC_SCV);
+    } else {
+      c.pcHi = 0;
+      c.pcLo = vector;
+    }
+  } else if (ail === 3) {
     c.pcHi = 0xc0000000;
     c.pcLo = 0x4000 + vector;
+  } else if (ail === 2) {
+    c.pcHi = 0;
+    c.pcLo = 0x18000 + vector;
   } else {
     c.pcHi = 0;
     c.pcLo = vector;
@@ -175,16 +226,96 @@ export function raiseSyscall(c: Cpu): never {
 }
 
 /**
+ * System call vectored (scv LEV): no SRR0/SRR1; LR = the next instruction, CTR = MSR
+ * (with SRR1's cause bits cleared); the new MSR keeps EE and RI. The caller has checked
+ * FSCR[SCV].
+ */
+export function raiseScv(c: Cpu, lev: number): never {
+  const u32 = c.u32;
+  const w = c.w;
+  const msrLo = u32[w + MSR_W];
+  const msrHi = u32[w + MSR_W + 1];
+  u32[w + LR_W] = c.pcLo;
+  u32[w + LR_W + 1] = c.pcHi;
+  u32[w + CTR_W] = msrLo & SRR1_KEEP_LO;
+  u32[w + CTR_W + 1] = msrHi;
+  enter(c, VEC_SCV + 0x20 * (lev & 0x7f), msrLo, msrHi, msrLo & (L.MSR_ME | L.MSR_EE | L.MSR_RI));
+  throw FAULT;
+}
+
+// ---------------------------------------------------------------- trace (MSR[SE], MSR[BE])
+//
+// While SE or BE is on, the run loop runs one-instruction slices (Cpu.sliceMax = 1), so
+// checkAsyncInterrupts sees every instruction boundary. Before an instruction it arms
+// the trace with the instruction's address; at the next boundary, if no MSR change
+// (interrupt, rfid, mtmsr[d]) happened in between, the instruction completed and the
+// trace interrupt is taken with SRR0 = the next instruction. Instructions that change
+// the MSR are therefore not traced (as sc/rfid are not), and BE traces taken branches
+// only (we do not re-decode the instruction to spot a branch that fell through).
+
+interface TraceState {
+  armed: boolean;
+  lo: number;
+  hi: number;
+}
+const traceStates = new WeakMap<Cpu, TraceState>();
+
+function traceState(c: Cpu): TraceState {
+  let t = traceStates.get(c);
+  if (t === undefined) {
+    t = { armed: false, lo: 0, hi: 0 };
+    traceStates.set(c, t);
+  }
+  return t;
+}
+
+/** At an instruction boundary with SE or BE on: take a due trace interrupt, or arm. */
+function traceBoundary(c: Cpu, msrLo: number): boolean {
+  const t = traceState(c);
+  if (t.armed) {
+    t.armed = false;
+    const fellThrough = c.pcLo === ((t.lo + 4) >>> 0) && (c.pcHi === t.hi || c.pcLo === 0);
+    if ((msrLo & L.MSR_SE) !== 0 || !fellThrough) {
+      deliver(c, VEC_TRACE, c.pcLo, c.pcHi, 0);
+      return true;
+    }
+  }
+  t.armed = true;
+  t.lo = c.pcLo >>> 0;
+  t.hi = c.pcHi >>> 0;
+  return false;
+}
+
+/**
  * Take a pending asynchronous interrupt, if any, at an instruction boundary.
  * Called from the run loop's service point; SRR0 = the next instruction to execute.
+ * Priority (as QEMU's ppc_hw_interrupt for POWER9): system reset, machine check,
+ * then, if MSR[EE]: external, decrementer.
  */
 export function checkAsyncInterrupts(c: Cpu): void {
-  const msrLo = c.u32[c.wi(L.MSR)];
-  const pending = Atomics.load(c.i32, c.wi(L.IRQ_PENDING));
-  if ((pending & L.IRQ_RESET) !== 0) {
-    Atomics.and(c.i32, c.wi(L.IRQ_PENDING), ~L.IRQ_RESET);
-    deliver(c, VEC_SYSTEM_RESET, c.pcLo, c.pcHi, 0);
-    return;
+  const msrLo = c.u32[c.w + MSR_W];
+  const pw = c.w + (L.IRQ_PENDING >> 2);
+  const pending = Atomics.load(c.i32, pw);
+  if ((msrLo & (L.MSR_SE | L.MSR_BE)) !== 0 && traceBoundary(c, msrLo)) return;
+  if (pending !== 0) {
+    if ((pending & L.IRQ_RESET) !== 0) {
+      Atomics.and(c.i32, pw, ~L.IRQ_RESET);
+      deliver(c, VEC_SYSTEM_RESET, c.pcLo, c.pcHi, 0);
+      return;
+    }
+    if ((pending & L.IRQ_MCE) !== 0) {
+      Atomics.and(c.i32, pw, ~L.IRQ_MCE);
+      if ((msrLo & L.MSR_ME) === 0) {
+        // Machine check with MSR[ME]=0: checkstop. The vCPU stops for good.
+        eventLog.log(c.hooks, () => `vcpu${c.index}: machine check with MSR[ME]=0 at 0x${hex64(c.pcHi, c.pcLo)}: checkstop`);
+        Atomics.store(c.i32, c.w + (L.RUN_STATE >> 2), L.RUN_STOPPED);
+        c.endSlice();
+        return;
+      }
+      deliver(c, VEC_MACHINE_CHECK, c.pcLo, c.pcHi, 0);
+      return;
+    }
+    if ((pending & L.IRQ_DEC) !== 0) Atomics.and(c.i32, pw, ~L.IRQ_DEC); // only a prompt to look
   }
   if ((msrLo & L.MSR_EE) === 0) return;
   if ((pending & L.IRQ_EXTERNAL) !== 0) {
@@ -201,8 +332,22 @@ export function decPending(c: Cpu): boolean {
   return c.tb() > c.f64[(c.base + L.DEC_EXPIRY) >> 3];
 }
 
-/** Hook for MSR side effects beyond the CPU's cached bits. */
-export function onMsrChanged(_c: Cpu, _oldLo: number, _oldHi: number): void {}
+/** MSR side effects beyond the CPU's cached bits: single-instruction slices while tracing. */
+export function onMsrChanged(c: Cpu, _oldLo: number, _oldHi: number): void {
+  const lo = c.u32[c.w + MSR_W];
+  if ((lo & (L.MSR_SE | L.MSR_BE)) !== 0) {
+    c.sliceMax = 1;
+    const t = traceStates.get(c);
+    if (t !== undefined) t.armed = false; // an MSR change ends the traced instruction
+  } else if (c.sliceMax !== SLICE_DEFAULT) {
+    c.sliceMax = SLICE_DEFAULT;
+    const t = traceStates.get(c);
+    if (t !== undefined) t.armed = false;
+  }
+}
+
+/** The run loop's normal slice length (instructions between service points). */
+export const SLICE_DEFAULT = 1024;
 
 export function hex64(hi: number, lo: number): string {
   return (hi >>> 0).toString(16).padStart(8, '0') + (lo >>> 0).toString(16).padStart(8, '0');
