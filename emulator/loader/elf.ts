@@ -63,7 +63,11 @@ export interface LoadOptions {
 }
 
 export interface LoadedElf {
-  /** Real address of the first instruction to execute. */
+  /**
+   * Real address of the first instruction to execute. ELFv2 code entered at a
+   * global entry point expects r12 = this address (the kernel's __start does
+   * not care); ELFv1 code expects r2 = toc.
+   */
   entry: number;
   /** Lowest real address written. */
   lowest: number;

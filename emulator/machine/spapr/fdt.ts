@@ -415,6 +415,31 @@ export class Fdt {
     return this.phandleIndex.get(ph >>> 0);
   }
 
+  // Open Firmware client interface navigation by package handle. Results are
+  // phandles, 0 for "none" (also for an unknown handle, as QEMU's VOF answers).
+  // Nodes added later need assignPhandles() before they can be reached.
+
+  /** "peer": the root for 0, else the next sibling. */
+  peerOf(ph: number): number {
+    if (ph === 0) return this.root.phandle;
+    return this.nodeByPhandle(ph)?.nextSibling()?.phandle ?? 0;
+  }
+
+  /** "child": the first child. */
+  childOf(ph: number): number {
+    return this.nodeByPhandle(ph)?.firstChild()?.phandle ?? 0;
+  }
+
+  /** "parent": 0 for the root. */
+  parentOf(ph: number): number {
+    return this.nodeByPhandle(ph)?.parent?.phandle ?? 0;
+  }
+
+  /** "package-to-path": the node's full path, undefined for an unknown handle. */
+  pathOf(ph: number): string | undefined {
+    return this.nodeByPhandle(ph)?.path;
+  }
+
   maxPhandle(): number {
     let max = 0;
     for (const n of this.root.walk()) max = Math.max(max, n.phandle);

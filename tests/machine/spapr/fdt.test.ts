@@ -343,6 +343,39 @@ describe('FDT tree operations', () => {
     expect(u.nodeByPhandle(5)?.name).toBe('x');
   });
 
+  it('navigates by package handle like the client interface', () => {
+    const t = sampleTree();
+    t.assignPhandles();
+    const ph = (p: string): number => (t.findNode(p) as FdtNode).phandle;
+    expect(t.peerOf(0)).toBe(ph('/'));
+    expect(t.peerOf(ph('/'))).toBe(0);
+    expect(t.childOf(ph('/'))).toBe(ph('/chosen'));
+    expect(t.peerOf(ph('/chosen'))).toBe(ph('/cpus'));
+    expect(t.peerOf(ph('/interrupt-controller'))).toBe(0);
+    expect(t.childOf(ph('/cpus'))).toBe(ph('/cpus/PowerPC,POWER9@0'));
+    expect(t.childOf(ph('/cpus/PowerPC,POWER9@0'))).toBe(0);
+    expect(t.parentOf(ph('/cpus/PowerPC,POWER9@1'))).toBe(ph('/cpus'));
+    expect(t.parentOf(ph('/'))).toBe(0);
+    expect(t.pathOf(ph('/cpus/PowerPC,POWER9@1'))).toBe('/cpus/PowerPC,POWER9@1');
+    expect(t.pathOf(ph('/'))).toBe('/');
+    for (const bad of [0xdead, 0xffffffff]) {
+      expect(t.peerOf(bad)).toBe(0);
+      expect(t.childOf(bad)).toBe(0);
+      expect(t.parentOf(bad)).toBe(0);
+      expect(t.pathOf(bad)).toBeUndefined();
+    }
+    // Walking the whole tree with child/peer visits every node once.
+    const seen: string[] = [];
+    const visit = (p: number): void => {
+      for (let c = p; c !== 0; c = t.peerOf(c)) {
+        seen.push(t.pathOf(c) as string);
+        visit(t.childOf(c));
+      }
+    };
+    visit(t.peerOf(0));
+    expect(seen).toEqual(t.nodes().map((n) => n.path));
+  });
+
   it('clones deeply', () => {
     const t = sampleTree();
     const c = t.clone();
