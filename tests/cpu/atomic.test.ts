@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { makeCpu, exec, CODE_BASE } from './harness.js';
 import { Cpu, defaultHooks } from '../../emulator/cpu/cpu.js';
 import * as L from '../../emulator/cpu/layout.js';
+import { raiseDSI } from '../../emulator/cpu/exceptions.js';
 
 const X = (rt: number, ra: number, rb: number, xo: number, rc = 0): number =>
   ((31 << 26) | (rt << 21) | (ra << 16) | (rb << 11) | (xo << 1) | rc) >>> 0;
@@ -259,5 +260,52 @@ describe.each([
     expect(cr0(c)).toBe(EQ);
     expect(c.gpr(3)).toBe(0x11223345n);
     expect(peek(c, A, 4)).toEqual(inOrder([0x11, 0x22, 0x33, 0x46]));
+  });
+});
+
+describe('larx/stcx. storage interrupts', () => {
+  const PAGE = 0x5000;
+  const DSISR_STORE = 1 << (63 - 38);
+  /** A page that faults on reads and/or writes, as a translation would (DSI). */
+  function faulting(onRead: boolean, onWrite: boolean): Cpu {
+    const c = makeCpu();
+    const mmu = c.mmu;
+    const real = mmu.translate.bind(mmu);
+    mmu.translate = (lo, hi, access) => {
+      if ((lo & -4096) === PAGE && ((access === 0 && onRead) || (access === 1 && onWrite))) {
+        raiseDSI(c, lo, hi, (1 << (63 - 36)) | (access === 1 ? DSISR_STORE : 0));
+      }
+      return real(lo, hi, access);
+    };
+    c.setGPR(4, BigInt(PAGE));
+    c.setGPR(5, 0n);
+    return c;
+  }
+
+  it('lwarx translates as a load and sets no reservation when it faults', () => {
+    const c = faulting(true, false);
+    exec(c, [lwarx(3, 4, 5)]);
+    expect(c.nia).toBe(0x300n);
+    expect(Number(c.spr(L.SPR_DSISR)) & DSISR_STORE).toBe(0);
+    expect(resvLen(c)).toBe(0);
+  });
+
+  it('stwcx. with a reservation translates as a store; the DSI keeps the reservation', () => {
+    const c = faulting(false, true);
+    exec(c, [lwarx(3, 4, 5)]);
+    expect(resvLen(c)).toBe(4);
+    exec(c, [stwcx(3, 4, 5)]);
+    expect(c.nia).toBe(0x300n);
+    expect(c.spr(L.SPR_DAR)).toBe(BigInt(PAGE));
+    expect(Number(c.spr(L.SPR_DSISR)) & DSISR_STORE).toBe(DSISR_STORE);
+    expect(resvLen(c)).toBe(4);
+  });
+
+  it('stwcx. without a reservation does not access storage, so it cannot fault', () => {
+    const c = faulting(true, true);
+    c.cr = 0xf0000000;
+    exec(c, [stwcx(3, 4, 5)]);
+    expect(c.nia).toBe(BigInt(CODE_BASE + 4));
+    expect(cr0(c)).toBe(0);
   });
 });

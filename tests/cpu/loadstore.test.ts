@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { makeCpu, exec, CODE_BASE } from './harness.js';
 import type { Cpu } from '../../emulator/cpu/cpu.js';
 import * as L from '../../emulator/cpu/layout.js';
+import { raiseDSI } from '../../emulator/cpu/exceptions.js';
 
 // ---- encoders (field layout from the ISA; no emulator code involved)
 const D = (op: number, rt: number, ra: number, d: number): number =>
@@ -580,5 +581,84 @@ describe.each([
     exec(c, [D(OP.stw, 5, 4, 0), X(0, 4, 0, XO.icbi), D(OP.lwz, 6, 4, 0), D(OP.lbz, 3, 0, DATA)]);
     expect(c.gpr(6)).toBe(BigInt(patched));
     expect(c.gpr(3)).toBe(be ? 0x0123n : 0x2301n);
+  });
+});
+
+describe('storage interrupts raised through the MMU', () => {
+  // Real mode never faults, so make one page fault the way a translation would: DSI with
+  // DSISR[STORE] for writes. This checks which access kind each instruction translates
+  // with, and that nothing is written (memory or RA) when the access faults.
+  const FAULT_PAGE = 0x5000;
+  const DSISR_STORE = 1 << (63 - 38);
+  function faulting(be: boolean): Cpu {
+    const c = makeCpu({ bigEndian: be });
+    const mmu = c.mmu;
+    const real = mmu.translate.bind(mmu);
+    mmu.translate = (lo, hi, access) => {
+      if ((lo & -4096) === FAULT_PAGE && hi === 0 && access !== 2) {
+        raiseDSI(c, lo, hi, (1 << (63 - 33)) | (access === 1 ? DSISR_STORE : 0));
+      }
+      return real(lo, hi, access);
+    };
+    return c;
+  }
+  const expectDSI = (c: Cpu, dar: number, store: boolean): void => {
+    expect(c.nia).toBe(0x300n);
+    expect(c.spr(L.SPR_SRR0)).toBe(BigInt(CODE_BASE));
+    expect(c.spr(L.SPR_DAR)).toBe(BigInt(dar));
+    expect((Number(c.spr(L.SPR_DSISR)) & DSISR_STORE) !== 0).toBe(store);
+  };
+
+  it.each([false, true])('update forms leave RA alone when the access faults (BE=%s)', (be) => {
+    for (const insn of [D(OP.lwzu, 3, 4, 8), ldu(3, 4, 8), X(3, 4, 5, XO.lbzux), stdu(3, 4, 8), D(OP.stwu, 3, 4, 8), X(3, 4, 5, XO.sthux)]) {
+      const c = faulting(be);
+      c.setGPR(3, 0x77n);
+      c.setGPR(4, BigInt(FAULT_PAGE));
+      c.setGPR(5, 8n);
+      exec(c, [insn]);
+      const store = [36, 37, 62].includes(insn >>> 26) || (insn >>> 26 === 31 && ((insn >>> 1) & 0x3ff) === XO.sthux);
+      expectDSI(c, FAULT_PAGE + 8, store);
+      expect(c.gpr(4)).toBe(BigInt(FAULT_PAGE));
+      expect(c.gpr(3)).toBe(0x77n);
+    }
+  });
+
+  it('a store crossing into a faulting page writes nothing', () => {
+    const c = faulting(false);
+    c.setGPR(3, -1n);
+    c.setGPR(4, BigInt(FAULT_PAGE - 4));
+    exec(c, [std(3, 4, 0)]);
+    expectDSI(c, FAULT_PAGE, true);
+    expect(peek(c, FAULT_PAGE - 4, 4)).toEqual([0, 0, 0, 0]);
+  });
+
+  it('stmw stopping at a faulting page', () => {
+    const c = faulting(true);
+    c.setGPR(4, BigInt(FAULT_PAGE - 8));
+    c.setGPR(29, 0x11111111n);
+    c.setGPR(30, 0x22222222n);
+    c.setGPR(31, 0x33333333n);
+    exec(c, [D(OP.stmw, 29, 4, 0)]);
+    expectDSI(c, FAULT_PAGE, true);
+  });
+
+  it('dcbz faults as a store; dcbf, dcbst, icbi as loads; dcbt, dcbtst, icbt never', () => {
+    const cases: [number, boolean | null][] = [
+      [X(0, 4, 5, XO.dcbz), true],
+      [X(0, 4, 5, XO.dcbf), false],
+      [X(0, 4, 5, XO.dcbst), false],
+      [X(0, 4, 5, XO.icbi), false],
+      [X(0, 4, 5, XO.dcbt), null],
+      [X(0, 4, 5, XO.dcbtst), null],
+      [X(0, 4, 5, XO.icbt), null],
+    ];
+    for (const [insn, store] of cases) {
+      const c = faulting(false);
+      c.setGPR(4, BigInt(FAULT_PAGE));
+      c.setGPR(5, 0n);
+      exec(c, [insn]);
+      if (store === null) expect(c.nia).toBe(BigInt(CODE_BASE + 4));
+      else expectDSI(c, FAULT_PAGE, store);
+    }
   });
 });
