@@ -311,6 +311,101 @@ describe.skipIf(!HAVE_REFERENCE)('pseries device tree against QEMU reference DTS
   });
 });
 
+// Live oracle: QEMU 7.2's own pseries tree for the same machine (ic-mode=xics, a vty
+// on the serial port), dumped at reset with dumpdtb and read with our parser.
+const QEMU = 'qemu-system-ppc64';
+const HAVE_QEMU = hasTool(QEMU);
+const GUEST_DIR = join(import.meta.dirname, '..', '..', '..', '.cache', 'guest');
+const GUEST_KERNEL = join(GUEST_DIR, 'vmlinux');
+const GUEST_INITRD = join(GUEST_DIR, 'initrd.gz');
+const HAVE_GUEST = existsSync(GUEST_KERNEL) && existsSync(GUEST_INITRD);
+
+function qemuTree(ramMiB: number, smp: number, withKernel: boolean): Fdt {
+  return withTmp((dir) => {
+    const out = join(dir, 'q.dtb');
+    const args = ['-M', `pseries,x-vof=on,ic-mode=xics,dumpdtb=${out}`, '-cpu', 'power9', '-m', `${ramMiB}M`, '-smp', String(smp)];
+    args.push('-nographic', '-nodefaults', '-serial', 'null');
+    if (withKernel) args.push('-kernel', GUEST_KERNEL, '-initrd', GUEST_INITRD, '-append', 'console=hvc0 quiet');
+    execFileSync(QEMU, args, { stdio: 'ignore', timeout: 60_000 });
+    return parseFdt(new Uint8Array(readFileSync(out)));
+  });
+}
+
+/** What QEMU has that PPCBox leaves out on purpose (no PCI, no NVDIMM, no hotplug of memory/PHBs). */
+const QEMU_ONLY_NODES = ['/ibm,persistent-memory', '/pci@800000020000000'];
+const QEMU_ONLY_PROPS: Record<string, readonly string[]> = {
+  '/': ['ibm,drc-types', 'ibm,drc-names', 'ibm,drc-power-domains', 'ibm,drc-indexes', 'vm,uuid', 'model'],
+  '/chosen': ['stdout', 'rng-seed', 'linux,pci-probe-only', 'qemu,graphic-depth', 'qemu,graphic-height', 'qemu,graphic-width'],
+  '/rtas': ['ibm,hypertas-functions', 'qemu,hypertas-functions', 'ibm,change-msix-capable'],
+  '/memory@0': ['available'],
+};
+
+function compareWithQemu(ours: Fdt, qemu: Fdt): void {
+  expect(ours.reservations).toEqual(qemu.reservations);
+  const ourPaths = ours.nodes().map((n) => n.path);
+  const qemuPaths = qemu
+    .nodes()
+    .map((n) => n.path)
+    .filter((p) => !QEMU_ONLY_NODES.some((x) => p === x || p.startsWith(x + '/')));
+  expect(ourPaths.slice().sort()).toEqual(qemuPaths.slice().sort());
+  for (const path of qemuPaths) {
+    const q = qemu.findNode(path) as FdtNode;
+    const o = ours.findNode(path) as FdtNode;
+    const skip = new Set(['phandle', ...(QEMU_ONLY_PROPS[path] ?? [])]);
+    const qProps = q.propNames().filter((n) => !skip.has(n));
+    const oProps = o.propNames().filter((n) => !skip.has(n));
+    if (path === '/rtas') {
+      // Tokens only for what we implement; the rest must agree.
+      const tokens = new Set<string>(Object.keys(RTAS_TOKENS));
+      const ourTokens = new Set<string>(DEFAULT_RTAS_CALLS);
+      const keep = (n: string): boolean => !tokens.has(n) || ourTokens.has(n);
+      expect(oProps.filter(keep).sort(), path).toEqual(qProps.filter(keep).sort());
+      const qHyp = q.getStrings('ibm,hypertas-functions') as string[];
+      for (const f of o.getStrings('ibm,hypertas-functions') as string[]) expect(qHyp).toContain(f);
+    } else {
+      expect(oProps.slice().sort(), path).toEqual(qProps.slice().sort());
+    }
+    for (const n of oProps) expect(o.getProp(n), `${path} ${n}`).toEqual(q.getProp(n));
+  }
+  expect(ours.findNode('/interrupt-controller')?.phandle).toBe(qemu.findNode('/interrupt-controller')?.phandle);
+}
+
+describe.skipIf(!HAVE_QEMU)('pseries device tree against QEMU 7.2 run live (dumpdtb, ic-mode=xics)', () => {
+  for (const [ramMiB, smp] of [
+    [1024, 1],
+    [512, 3],
+    [2048, 2],
+  ] as const) {
+    it(`matches QEMU with ${ramMiB} MiB and ${smp} vCPU(s), no kernel`, () => {
+      const q = qemuTree(ramMiB, smp, false);
+      const ours = buildPseriesTree({ ramBytes: ramMiB * 2 ** 20, nvcpus: smp, bootargs: '', icMode: 'xics' });
+      compareWithQemu(ours, q);
+    });
+  }
+
+  it.skipIf(!HAVE_GUEST)('matches QEMU booting the default guest kernel and initrd', async () => {
+    const { loadElf } = await import('../../../emulator/loader/elf.js');
+    const q = qemuTree(1024, 1, true);
+    const chosen = q.findNode('/chosen') as FdtNode;
+    // QEMU places the kernel at 4 MiB; our loader must report the same extent.
+    const ram = { ramSize: 1 << 30, writePhys: (): void => {} };
+    const k = loadElf(ram, new Uint8Array(readFileSync(GUEST_KERNEL)), { base: 0x400000 });
+    expect(chosen.getCells('qemu,boot-kernel')).toEqual([0, k.lowest, 0, k.highest - k.lowest]);
+    const initrdStart = chosen.getU32('linux,initrd-start') as number;
+    const initrdSize = (chosen.getU32('linux,initrd-end') as number) - initrdStart;
+    expect(initrdSize).toBe(readFileSync(GUEST_INITRD).length);
+    const ours = buildPseriesTree({
+      ramBytes: 1 << 30,
+      nvcpus: 1,
+      bootargs: 'console=hvc0 quiet',
+      kernel: { start: k.lowest, size: k.highest - k.lowest, littleEndian: k.littleEndian },
+      initrd: { start: initrdStart, size: initrdSize },
+      icMode: 'xics',
+    });
+    compareWithQemu(ours, q);
+  }, 60_000);
+});
+
 describe('pseries device tree: blob and configurations', () => {
   it.skipIf(!HAVE_DTC)('serializes to a blob dtc reads, and that round-trips', () => {
     const t = buildPseriesTree(REF_CONFIG);
