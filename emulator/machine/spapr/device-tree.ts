@@ -94,7 +94,7 @@ export interface PseriesTreeConfig {
   model?: string;
   /** /chosen rng-seed (32 bytes). Default: fresh random bytes. */
   rngSeed?: Uint8Array;
-  /** Value of /chosen ibm,architecture-vec-5 (option vector 5 negotiated at CAS). Default: none negotiated. */
+  /** Value of /chosen ibm,architecture-vec-5 (option vector 5 negotiated at CAS, see archVec5Property). Default: none negotiated. */
   archVec5?: Uint8Array;
   /** The guest declared itself pre-ISA 3.00 at CAS: hide the radix bit in ibm,pa-features. */
   casPreIsa3Guest?: boolean;
@@ -189,6 +189,25 @@ function ov5PlatformSupport(icMode: IcMode): Uint8Array {
     25, 0x00, // hash options: no segment tables, no GTSE
     26, 0x40, // radix options: GTSE
   ]);
+}
+
+/**
+ * Encode option vector 5 for /chosen ibm,architecture-vec-5 as QEMU does: a
+ * length byte (number of bytes - 1) then bytes 1..n of the vector, trailing
+ * zero bytes dropped but at least one byte. `bytes` maps PAPR byte numbers
+ * (1-based, e.g. 23 interrupt mode, 24 MMU) to values.
+ */
+export function archVec5Property(bytes: Readonly<Record<number, number>>): Uint8Array {
+  let len = 1;
+  for (const [k, v] of Object.entries(bytes)) {
+    const n = Number(k);
+    if (!Number.isInteger(n) || n < 1 || n > 256) throw new RangeError(`option vector byte number ${k} is invalid`);
+    if ((v & 0xff) !== 0) len = Math.max(len, n);
+  }
+  const out = new Uint8Array(1 + len);
+  out[0] = len - 1;
+  for (const [k, v] of Object.entries(bytes)) if (Number(k) <= len) out[Number(k)] = v & 0xff;
+  return out;
 }
 
 // ---- helpers ----

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { parseFdt, type Fdt, type FdtNode } from '../../../emulator/machine/spapr/fdt.js';
 import {
   buildPseriesTree,
+  archVec5Property,
   hptShiftForRam,
   vioIrq,
   vtyPath,
@@ -486,6 +487,18 @@ describe('pseries device tree: blob and configurations', () => {
     const none = buildPseriesTree({ ...REF_CONFIG, vty: null, nvram: null });
     expect(none.findNode('/vdevice')?.children).toEqual([]);
     expect(none.findNode('/chosen')?.hasProp('stdout-path')).toBe(false);
+  });
+
+  it('encodes option vector 5 the way QEMU puts it in the tree', () => {
+    expect(archVec5Property({})).toEqual(Uint8Array.of(0, 0)); // what QEMU has before CAS
+    expect(archVec5Property({ 23: 0 })).toEqual(Uint8Array.of(0, 0));
+    const v = archVec5Property({ 23: 0x00, 24: 0x40, 26: 0x40, 5: 0x01 });
+    expect(v.length).toBe(27);
+    expect(v[0]).toBe(25);
+    expect(v[5]).toBe(1);
+    expect(v[24]).toBe(0x40);
+    expect(v[26]).toBe(0x40);
+    expect(() => archVec5Property({ 0: 1 })).toThrow(RangeError);
   });
 
   it('rejects impossible configurations', () => {
