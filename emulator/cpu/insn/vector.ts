@@ -3,3 +3,5 @@
 import './vmx-mem.js';
 import './vmx-perm.js';
 import './vmx-int.js';
+import './vmx-misc.js';
+import './vsx-move.js';
