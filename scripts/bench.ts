@@ -1,0 +1,34 @@
+// `npm run bench [-- <group>...]`: run benchmark groups, print `name value unit` lines.
+// Groups register here; each lives in scripts/bench/<group>.ts.
+import { benchCpu } from './bench/cpu.js';
+import { consoleReporter, type Reporter } from './bench/report.js';
+
+const GROUPS: Record<string, { about: string; run: (r: Reporter) => Promise<void> }> = {
+  cpu: { about: 'interpreter guest MIPS over a CRC32/copy/compare kernel (cpu.mips, cpu.insns)', run: benchCpu },
+};
+
+async function main(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h') || argv.includes('--list')) {
+    process.stdout.write('Usage: npm run bench [-- <group>...]   (all groups when none is named)\n\nGroups:\n');
+    for (const [name, g] of Object.entries(GROUPS)) process.stdout.write(`  ${name.padEnd(8)} ${g.about}\n`);
+    return 0;
+  }
+  const unknown = argv.filter((a) => !(a in GROUPS));
+  if (unknown.length > 0) {
+    process.stderr.write(`bench: unknown group ${unknown.join(', ')}; groups: ${Object.keys(GROUPS).join(', ')}\n`);
+    return 2;
+  }
+  const names = argv.length > 0 ? argv : Object.keys(GROUPS);
+  let failed = 0;
+  for (const name of names) {
+    try {
+      await GROUPS[name].run(consoleReporter);
+    } catch (e) {
+      failed++;
+      process.stderr.write(`bench: ${name} FAILED: ${(e as Error).message}\n`);
+    }
+  }
+  return failed > 0 ? 1 : 0;
+}
+
+process.exitCode = await main(process.argv.slice(2));
