@@ -482,6 +482,54 @@ export class Fdt {
   static fromBlob(blob: Uint8Array): Fdt {
     return parseFdt(blob);
   }
+
+  /** Device tree source text (dtc syntax), for logs and debugging. */
+  toDts(): string {
+    return formatDts(this);
+  }
+}
+
+/** A property value as DTS: strings, cells or bytes, guessed from the content like dtc does. */
+function formatValue(v: Uint8Array): string {
+  if (v.length === 0) return '';
+  if (v[v.length - 1] === 0) {
+    let printable = v[0] !== 0;
+    for (let i = 0; printable && i < v.length; i++) {
+      const b = v[i];
+      // Printable ASCII, or a NUL that ends a non-empty string.
+      printable = b === 0 ? v[i - 1] !== 0 : b >= 0x20 && b < 0x7f;
+    }
+    if (printable) {
+      const parts = textDecoder.decode(v.subarray(0, v.length - 1)).split('\0');
+      return ' = ' + parts.map((s) => '"' + s.replace(/["\\]/g, (c) => '\\' + c) + '"').join(', ');
+    }
+  }
+  if (v.length % 4 === 0) {
+    const cells: string[] = [];
+    const dv = new DataView(v.buffer, v.byteOffset, v.byteLength);
+    for (let o = 0; o < v.length; o += 4) cells.push('0x' + dv.getUint32(o).toString(16).padStart(2, '0'));
+    return ' = <' + cells.join(' ') + '>';
+  }
+  return ' = [' + [...v].map((b) => b.toString(16).padStart(2, '0')).join(' ') + ']';
+}
+
+export function formatDts(tree: Fdt): string {
+  const lines: string[] = ['/dts-v1/;', ''];
+  for (const r of tree.reservations) {
+    lines.push(`/memreserve/\t0x${r.address.toString(16).padStart(16, '0')} 0x${r.size.toString(16).padStart(16, '0')};`);
+  }
+  const emit = (n: FdtNode, depth: number): void => {
+    const ind = '\t'.repeat(depth);
+    lines.push(`${ind}${n.parent === null ? '/' : n.name} {`);
+    for (const [k, v] of n.entries()) lines.push(`${ind}\t${k}${formatValue(v)};`);
+    for (const c of n.children) {
+      lines.push('');
+      emit(c, depth + 1);
+    }
+    lines.push(`${ind}};`);
+  };
+  emit(tree.root, 0);
+  return lines.join('\n') + '\n';
 }
 
 const align4 = (n: number): number => (n + 3) & ~3;

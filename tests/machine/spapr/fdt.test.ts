@@ -182,6 +182,23 @@ describe('FDT checked by dtc', () => {
     expectSameTree(t, back);
   });
 
+  it.skipIf(!HAVE_DTC)('prints source text dtc compiles back to the same tree', () => {
+    const t = sampleTree();
+    t.root.setString('quote', 'say "hi" \\ bye');
+    t.root.setProp('odd', Uint8Array.of(1, 2, 3));
+    t.root.setProp('nul-only', Uint8Array.of(0));
+    t.root.setProp('two-nuls', Uint8Array.of(0x61, 0, 0));
+    const dts = t.toDts();
+    expect(dts).toContain('\tbootargs = "console=hvc0 quiet";');
+    expect(dts).toContain('\tibm,hypertas-functions = "hcall-pft", "hcall-term", "hcall-splpar";');
+    expect(dts).toContain('\t\tqemu,boot-kernel-le;');
+    expect(dts).toContain('\t\tibm,processor-segment-sizes = <0x1c 0x28 0xffffffff 0xffffffff>;');
+    expect(dts).toContain('\todd = [01 02 03];');
+    expect(dts).toContain('/memreserve/\t0x0000000000400000 0x000000000287c918;');
+    const back = parseFdt(dtsToDtb(dts, ['-b', '3']));
+    expectSameTree(t, back);
+  });
+
   it.skipIf(!HAVE_DTC)('reads a blob written by dtc', () => {
     const blob = dtsToDtb(`/dts-v1/;
 /memreserve/ 0x1000 0x2000;
