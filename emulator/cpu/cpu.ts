@@ -249,7 +249,8 @@ export class Cpu {
           }
           const lo = this.pcLo;
           const hi = this.pcHi;
-          if (((lo ^ this.fTagLo) & -4096) !== 0 || hi !== this.fTagHi) this.refillFetch(lo, hi);
+          // Compare the page tag unmasked: NO_TAG (1) must miss even for page 0.
+          if ((lo & -4096) !== this.fTagLo || hi !== this.fTagHi) this.refillFetch(lo, hi);
           const raw = u32[(this.fHost + (lo & 0xffc)) >>> 2];
           const insn = this.le ? raw : bswap32(raw);
           this.ciaLo = lo;

@@ -12,6 +12,7 @@ const XL = (xo: number, bt: number, ba: number, bb: number, lk = 0): number =>
 const BCLR = (bo: number, bi: number, lk = 0): number => XL(16, bo, bi, 0, lk);
 const BCCTR = (bo: number, bi: number, lk = 0): number => XL(528, bo, bi, 0, lk);
 const BCTAR = (bo: number, bi: number, lk = 0): number => XL(560, bo, bi, 0, lk);
+const NOP = 0x4c000382; // cror 0,0,0
 const MCRF = (bf: number, bfa: number): number => XL(0, bf << 2, bfa << 2, 0);
 
 /** 32-bit mode: MSR[SF] = 0. */
@@ -255,7 +256,7 @@ describe('bclr bcctr bctar', () => {
     const c = makeCpu();
     c.setSPR(L.SPR_CTR, 100n);
     const addi = (14 << 26) | (5 << 21) | (5 << 16) | 1; // addi r5,r5,1
-    loadCode(c, [addi, BC(16, 0, -4), 0x60000000]);
+    loadCode(c, [addi, BC(16, 0, -4), NOP]);
     c.setGPR(5, 0n);
     c.nia = BigInt(CODE_BASE);
     c.run(200);
