@@ -1,5 +1,6 @@
 // Load and reserve / store conditional (Power ISA 3.0B Book II 4.4.2): lbarx lharx
-// lwarx ldarx lqarx, stbcx. sthcx. stwcx. stdcx. stqcx.
+// lwarx ldarx lqarx, stbcx. sthcx. stwcx. stdcx. stqcx.; and the ISA 3.0 atomic memory
+// operations lwat ldat stwat stdat (at the end).
 //
 // The reservation lives in the shared vCPU block so other threads (and snapshots) see it:
 //   RESV_ADDR  real address of the larx operand
@@ -27,7 +28,7 @@
 import type { Cpu } from '../cpu.js';
 import * as L from '../layout.js';
 import { reg31 } from '../decode.js';
-import { raiseIllegal, raiseAlignment } from '../exceptions.js';
+import { raiseIllegal, raiseAlignment, raiseDSI } from '../exceptions.js';
 import { ACCESS_READ, ACCESS_WRITE } from '../mmu/mmu.js';
 
 function bswap32(v: number): number {
@@ -356,3 +357,195 @@ reg31(726, sthcx);
 reg31(150, stwcx);
 reg31(214, stdcx);
 reg31(182, stqcx);
+
+// ------------------------------------------------------------------ atomic memory operations
+// lwat/ldat (load atomic: RT <- old value, memory <- f(old, RT+1[, RT+2])) and stwat/stdat
+// (store atomic: memory <- f(old, RS)), ISA 3.0 Book II 4.5. EA = (RA|0), aligned to the
+// operand size; the twin/bounded forms also read the next operand, which must lie in the
+// same 32-byte block. The operand is translated as a store. Function codes follow QEMU,
+// including its choice of mem(EA+s) as the bound for every bounded form. An undefined
+// function code raises DSI (QEMU does too; here DAR = EA and DSISR = 0). The update is
+// a plain read-modify-write, exact while one vCPU runs at a time; parallel vCPUs will
+// need the compare-and-swap / exclusive-section treatment described above for stcx.
+
+/** High word of the last value read by amoRead (its return value is the low word). */
+let amoHi = 0;
+
+function amoRead(c: Cpu, p: number, lo: number, hi: number, size: number): number {
+  const le = c.le;
+  if (size === 4) {
+    amoHi = 0;
+    return p >= 0 ? c.dv.getUint32(p, le) : c.load32(lo, hi, le);
+  }
+  if (p < 0) {
+    const v = c.load64(lo, hi, le);
+    amoHi = c.vhi;
+    return v;
+  }
+  if (le) {
+    amoHi = c.dv.getUint32(p + 4, true);
+    return c.dv.getUint32(p, true);
+  }
+  amoHi = c.dv.getUint32(p, false);
+  return c.dv.getUint32(p + 4, false);
+}
+
+function amoWrite(c: Cpu, p: number, lo: number, hi: number, size: number, vlo: number, vhi: number): void {
+  const le = c.le;
+  if (size === 4) {
+    if (p >= 0) c.dv.setUint32(p, vlo, le);
+    else c.store32(lo, hi, vlo, le);
+  } else if (p < 0) {
+    c.store64(lo, hi, vlo, vhi, le);
+  } else if (le) {
+    c.dv.setUint32(p, vlo, true);
+    c.dv.setUint32(p + 4, vhi, true);
+  } else {
+    c.dv.setUint32(p, vhi, false);
+    c.dv.setUint32(p + 4, vlo, false);
+  }
+}
+
+/** a < b for operands of `size` bytes, signed or unsigned. */
+function amoLess(aLo: number, aHi: number, bLo: number, bHi: number, size: number, signed: boolean): boolean {
+  if (size === 4) return signed ? (aLo | 0) < (bLo | 0) : aLo >>> 0 < bLo >>> 0;
+  if (aHi !== bHi) return signed ? (aHi | 0) < (bHi | 0) : aHi >>> 0 < bHi >>> 0;
+  return aLo >>> 0 < bLo >>> 0;
+}
+
+/** Result of read-modify-write function `fc` (0..8) on old value a and operand b (low word; high in amoHi). */
+function amoApply(fc: number, aLo: number, aHi: number, bLo: number, bHi: number, size: number): number {
+  switch (fc) {
+    case 0: {
+      const s = (aLo >>> 0) + (bLo >>> 0);
+      amoHi = size === 4 ? 0 : (aHi + bHi + (s > 0xffffffff ? 1 : 0)) >>> 0;
+      return s >>> 0;
+    }
+    case 1:
+      amoHi = (aHi ^ bHi) >>> 0;
+      return (aLo ^ bLo) >>> 0;
+    case 2:
+      amoHi = (aHi | bHi) >>> 0;
+      return (aLo | bLo) >>> 0;
+    case 3:
+      amoHi = (aHi & bHi) >>> 0;
+      return (aLo & bLo) >>> 0;
+    case 4: // max unsigned
+    case 5: // max signed
+      if (amoLess(aLo, aHi, bLo, bHi, size, fc === 5)) {
+        amoHi = bHi;
+        return bLo;
+      }
+      amoHi = aHi;
+      return aLo;
+    case 6: // min unsigned
+    case 7: // min signed
+      if (amoLess(bLo, bHi, aLo, aHi, size, fc === 7)) {
+        amoHi = bHi;
+        return bLo;
+      }
+      amoHi = aHi;
+      return aLo;
+    default: // 8: swap
+      amoHi = bHi;
+      return bLo;
+  }
+}
+
+function amoEA(c: Cpu, insn: number, size: number, twin: boolean): number {
+  const lo = c.eaD((insn >>> 16) & 31, 0);
+  const hi = c.eaHi;
+  if ((lo & (size - 1)) !== 0 || (twin && (lo & 31) + 2 * size > 32)) raiseAlignment(c, lo, hi, alignDsisr(insn));
+  return lo;
+}
+
+function loadAtomic(c: Cpu, insn: number, size: number): void {
+  const rt = (insn >>> 21) & 31;
+  const fc = (insn >>> 11) & 31;
+  const twin = fc === 24 || fc === 25 || fc === 28;
+  const lo = amoEA(c, insn, size, twin);
+  const hi = c.eaHi;
+  if (fc > 8 && fc !== 16 && !twin) raiseDSI(c, lo, hi, 0);
+  const p = c.hostAddr(lo, hi, true);
+  const u32 = c.u32;
+  const aLo = amoRead(c, p, lo, hi, size);
+  const aHi = amoHi;
+  let nLo = aLo;
+  let nHi = aHi;
+  let rLo = aLo;
+  let rHi = aHi;
+  if (fc <= 8) {
+    const s = c.w + 2 * ((rt + 1) & 31);
+    nLo = amoApply(fc, aLo, aHi, u32[s], size === 4 ? 0 : u32[s + 1], size);
+    nHi = amoHi;
+  } else if (fc === 16) {
+    // Compare and swap not equal: store RT+2 when memory differs from RT+1.
+    const s = c.w + 2 * ((rt + 1) & 31);
+    if (aLo !== u32[s] || aHi !== (size === 4 ? 0 : u32[s + 1])) {
+      const t = c.w + 2 * ((rt + 2) & 31);
+      nLo = u32[t];
+      nHi = size === 4 ? 0 : u32[t + 1];
+    }
+  } else {
+    // 24 increment bounded, 25 increment equal, 28 decrement bounded (bound: next operand).
+    const bLo = amoRead(c, p < 0 ? -1 : p + size, lo + size, hi, size);
+    const bHi = amoHi;
+    const equal = aLo === bLo && aHi === bHi;
+    if (fc === 25 ? equal : !equal) {
+      const d = fc === 28 ? -1 : 1;
+      const sum = aLo + d;
+      nLo = sum >>> 0;
+      nHi = size === 4 ? 0 : (aHi + (sum > 0xffffffff ? 1 : sum < 0 ? -1 : 0)) >>> 0;
+    } else {
+      rLo = size === 4 ? 0x80000000 : 0;
+      rHi = size === 4 ? 0 : 0x80000000;
+    }
+  }
+  if (nLo !== aLo || nHi !== aHi) amoWrite(c, p, lo, hi, size, nLo, nHi);
+  const i = c.w + 2 * rt;
+  u32[i] = rLo;
+  u32[i + 1] = rHi;
+}
+
+function storeAtomic(c: Cpu, insn: number, size: number): void {
+  const fc = (insn >>> 11) & 31;
+  const twin = fc === 24;
+  const lo = amoEA(c, insn, size, twin);
+  const hi = c.eaHi;
+  if (fc > 7 && !twin) raiseDSI(c, lo, hi, 0);
+  const p = c.hostAddr(lo, hi, true);
+  const s = c.w + ((insn >>> 20) & 0x3e);
+  const vLo = c.u32[s];
+  const vHi = size === 4 ? 0 : c.u32[s + 1];
+  const aLo = amoRead(c, p, lo, hi, size);
+  const aHi = amoHi;
+  if (twin) {
+    // Store twin: both operands get RS when they are equal.
+    const bLo = amoRead(c, p < 0 ? -1 : p + size, lo + size, hi, size);
+    if (aLo === bLo && aHi === amoHi) {
+      amoWrite(c, p, lo, hi, size, vLo, vHi);
+      amoWrite(c, p < 0 ? -1 : p + size, lo + size, hi, size, vLo, vHi);
+    }
+    return;
+  }
+  const nLo = amoApply(fc, aLo, aHi, vLo, vHi, size);
+  amoWrite(c, p, lo, hi, size, nLo, amoHi);
+}
+
+function lwat(c: Cpu, insn: number): void {
+  loadAtomic(c, insn, 4);
+}
+function ldat(c: Cpu, insn: number): void {
+  loadAtomic(c, insn, 8);
+}
+function stwat(c: Cpu, insn: number): void {
+  storeAtomic(c, insn, 4);
+}
+function stdat(c: Cpu, insn: number): void {
+  storeAtomic(c, insn, 8);
+}
+
+reg31(582, lwat);
+reg31(614, ldat);
+reg31(710, stwat);
+reg31(742, stdat);
