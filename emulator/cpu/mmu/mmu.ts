@@ -266,35 +266,39 @@ export class Mmu {
       const pateHi = u32[pw + 1];
       // No radix process table registered: nothing translates.
       if ((pateHi & PATE1_GR_HI) === 0) this.storageFault(lo, hi, access, DSISR_NOPTE);
-      const prts = pateLo & 0x1f;
-      const prtb = (pateHi & 0x0fffffff) * TWO32 + ((pateLo & 0xfffff000) >>> 0);
-      const tableSize = 2 ** (prts + 12);
-      if (prtb % tableSize !== 0) this.storageFault(lo, hi, access, DSISR_R_BADCONFIG);
+      // Table addresses at or above 4 GiB are never RAM (wasm32): such reads give 0.
+      const sizeBits = (pateLo & 0x1f) + 12; // PRTS: the table holds 2^sizeBits bytes
+      const prtbHi = pateHi & 0x0fffffff;
+      const prtbLo = pateLo & 0xfffff000;
+      const misaligned =
+        sizeBits >= 32 ? prtbLo !== 0 || (prtbHi & ((1 << (sizeBits - 32)) - 1)) !== 0 : (prtbLo & ((1 << sizeBits) - 1)) !== 0;
+      if (misaligned) this.storageFault(lo, hi, access, DSISR_R_BADCONFIG);
       // Quadrant 3 is the OS (PID 0); quadrant 0 the process in PIDR.
       const pid = q === 0 ? u32[this.pidW] >>> 0 : 0;
-      if (pid * 16 >= tableSize) this.storageFault(lo, hi, access, DSISR_NOPTE);
-      this.readEntry(prtb + pid * 16);
+      if (sizeBits <= 35 && pid >>> (sizeBits - 4) !== 0) this.storageFault(lo, hi, access, DSISR_NOPTE);
+      this.readEntry(prtbHi, (prtbLo >>> 0) + pid * 16);
       // Process table entry dword 0: RTS1 (bits 1:2), RPDB (4:55), RTS2 (56:58), RPDS (59:63).
       let psize = ((((this.eHi >>> 29) & 3) << 3) | ((this.eLo >>> 5) & 7)) + 31;
       let nls = this.eLo & 0x1f;
-      let base = (this.eHi & NLB_HI) * TWO32 + ((this.eLo & NLB_LO) >>> 0);
+      let baseHi = this.eHi & NLB_HI;
+      let baseLo = this.eLo & NLB_LO;
       const eaHi = hi & 0xfffff; // EA bits 12:31 (bits 0:11 are not part of the tree index)
       let level = 0;
       let addr = 0;
       for (;;) {
         if (!validLevel(level, psize, nls)) this.storageFault(lo, hi, access, DSISR_R_BADCONFIG);
         level++;
-        // A table is aligned to its size; ignore low base bits as QEMU does.
-        base -= base % 2 ** (nls + 3);
         const shift = psize - nls;
         const idx = (shift >= 32 ? eaHi >>> (shift - 32) : (lo >>> shift) | (eaHi << (32 - shift))) & ((1 << nls) - 1);
-        addr = base + idx * 8;
-        this.readEntry(addr);
+        // A table is aligned to its size; ignore low base bits as QEMU does.
+        addr = ((baseLo & -(8 << nls)) >>> 0) + idx * 8;
+        this.readEntry(baseHi, addr);
         if ((this.eHi & PTE_V_HI) === 0) this.storageFault(lo, hi, access, DSISR_NOPTE);
         psize -= nls;
         if ((this.eHi & PTE_L_HI) !== 0) break;
         nls = this.eLo & 0x1f;
-        base = (this.eHi & NLB_HI) * TWO32 + ((this.eLo & NLB_LO) >>> 0);
+        baseHi = this.eHi & NLB_HI;
+        baseLo = this.eLo & NLB_LO;
       }
       const pteHi = this.eHi;
       const pteLo = this.eLo;
@@ -347,16 +351,16 @@ export class Mmu {
     return ((amr & 2) === 0 ? PROT_W : 0) | ((amr & 1) === 0 ? PROT_R : 0) | ((iamr & 1) === 0 ? PROT_X : 0);
   }
 
-  /** Read a big-endian doubleword of a table at real address `addr` (8-aligned) into eHi/eLo;
-   *  outside RAM reads as 0 (an invalid entry). */
-  private readEntry(addr: number): void {
-    if (addr + 8 > this.ramSize) {
+  /** Read the big-endian doubleword at real address (addrHi * 2^32 + addrLo), 8-aligned,
+   *  into eHi/eLo; outside RAM reads as 0 (an invalid entry). */
+  private readEntry(addrHi: number, addrLo: number): void {
+    if (addrHi !== 0 || addrLo + 8 > this.ramSize) {
       this.eHi = 0;
       this.eLo = 0;
       return;
     }
-    this.eHi = this.dv.getUint32(L.RAM_OFFSET + addr, false);
-    this.eLo = this.dv.getUint32(L.RAM_OFFSET + addr + 4, false);
+    this.eHi = this.dv.getUint32(L.RAM_OFFSET + addrLo, false);
+    this.eLo = this.dv.getUint32(L.RAM_OFFSET + addrLo + 4, false);
   }
 
   /** Atomically OR R/C into the PTE at `addr` if it still holds (pteHi, pteLo). */
