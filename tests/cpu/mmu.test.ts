@@ -1,7 +1,7 @@
 // Radix MMU (Power ISA 3.0B Book III 6.7) as a pseries guest sees it: hand-built page
 // tables (big-endian entries) in test RAM, expected results worked from the ISA.
 import { describe, it, expect, beforeEach } from 'vitest';
-import { makeCpu, exec } from './harness.js';
+import { makeCpu, exec, loadCode } from './harness.js';
 import type { Cpu } from '../../emulator/cpu/cpu.js';
 import * as L from '../../emulator/cpu/layout.js';
 import { FAULT } from '../../emulator/cpu/fault.js';
@@ -581,5 +581,37 @@ describe('tlbie / tlbiel / SLB instructions', () => {
     mode(c, { ir: false, pr: true });
     exec(c, [0x7c0003e4]);
     expect(c.nia).toBe(0x700n);
+  });
+});
+
+// ---------------------------------------------------------------- end to end
+
+describe('relocated execution', () => {
+  it('fetches, loads and stores through the tables; a DSI goes to the AIL=3 vector', () => {
+    const c = makeCpu();
+    const t = new Tables(c);
+    c.setSPR(L.SPR_LPCR, BigInt(L.LPCR_HR | L.LPCR_UPRT | L.LPCR_GTSE | (3 << L.LPCR_AIL_SHIFT)));
+    t.map(0, KERNEL | 0x10000n, 0x10000, '4K', PRIV | RD | X);
+    const data = t.map(0, KERNEL | 0x7f000n, 0x200000, '4K', PRIV | RW);
+    loadCode(c, [0x80640000, 0x90640004, 0x38630001, 0xf8640008, 0xe8a40008, 0x80640000 | 0x1000]);
+    setRam32(c, 0x200000, 41);
+    c.setGPR(4, KERNEL | 0x7f000n);
+    mode(c);
+    c.nia = KERNEL | 0x10000n;
+    c.run(5);
+    expect(c.nia).toBe(KERNEL | 0x10014n);
+    expect(ram32(c, 0x200004)).toBe(41);
+    expect(c.gpr(5)).toBe(42n);
+    expect(r64(c, data) & BigInt(R | C)).toBe(BigInt(R | C));
+    // lwz r3,0x1000(r4): the next page is unmapped.
+    c.run(1);
+    expect(c.nia).toBe(KERNEL | 0x4300n);
+    expect(c.spr(L.SPR_SRR0)).toBe(KERNEL | 0x10014n);
+    expect(c.spr(L.SPR_DAR)).toBe(KERNEL | 0x80000n);
+    expect(c.spr(L.SPR_DSISR)).toBe(BigInt(DSISR_NOPTE));
+    // The handler address is unmapped too: ISI at the relocated vector, SRR0 = that address.
+    c.run(1);
+    expect(c.nia).toBe(KERNEL | 0x4400n);
+    expect(c.spr(L.SPR_SRR0)).toBe(KERNEL | 0x4300n);
   });
 });
