@@ -211,7 +211,9 @@ function runOnce(mem: GuestMemory, image: Uint8Array, input: Uint8Array, expecte
   try {
     while (c.u32[c.wi(L.RUN_STATE)] === L.RUN_RUNNING && c.retired < MAX_INSNS) c.run(50_000_000);
   } catch (e) {
-    throw new Error(`emulator error after ${c.retired} instructions at ${hex(c.ciaLo >>> 0)}: ${(e as Error).stack ?? String(e)}`);
+    throw new Error(`emulator error after ${c.retired} instructions at ${hex(c.ciaLo >>> 0)}: ${(e as Error).stack ?? String(e)}`, {
+      cause: e,
+    });
   }
   const seconds = (performance.now() - t0) / 1000;
   const u = process.cpuUsage(u0);
