@@ -70,7 +70,8 @@ function checkReservation(c: Cpu, lo: number, hi: number, size: number): number 
     u32[rl] = 0;
     return -2;
   }
-  // Translated as a store: a protection fault raises DSI here, reservation kept.
+  // Translated as a store: a protection fault raises DSI here (and interrupt delivery
+  // then drops the reservation, see exceptions.ts).
   const p = c.hostAddr(lo, hi, true);
   const pa = p >= 0 ? p - L.RAM_OFFSET : c.translate(lo, hi, ACCESS_WRITE);
   u32[rl] = 0;
