@@ -87,6 +87,27 @@ export function add128(lo: number, hi: number, signed: boolean): void {
   out[3] = s3;
 }
 
+/**
+ * Unsigned 64-bit / 32-bit divide (d nonzero): quotient in out[0..1], returns the
+ * remainder. Works in three steps whose dividends stay below 2^48, where a double
+ * division followed by floor is exact.
+ */
+export function divu64by32(alo: number, ahi: number, d: number): number {
+  alo >>>= 0;
+  ahi >>>= 0;
+  d >>>= 0;
+  const qhi = Math.floor(ahi / d);
+  let r = ahi - qhi * d;
+  let x = r * 65536 + (alo >>> 16);
+  const q1 = Math.floor(x / d);
+  r = x - q1 * d;
+  x = r * 65536 + (alo & 0xffff);
+  const q0 = Math.floor(x / d);
+  out[0] = q1 * 65536 + q0;
+  out[1] = qhi;
+  return x - q0 * d;
+}
+
 /** Leading zeros of a 64-bit value (0..64). */
 export function clz64(lo: number, hi: number): number {
   return hi !== 0 ? Math.clz32(hi) : 32 + Math.clz32(lo);

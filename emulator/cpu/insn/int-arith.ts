@@ -11,6 +11,7 @@ import {
   mulu128,
   muls128,
   add128,
+  divu64by32,
   toBig,
   fromBig,
 } from '../int64.js';
@@ -435,19 +436,33 @@ function divd(c: Cpu, insn: number): void {
   const ahi = u32[a + 1];
   const blo = u32[b];
   const bhi = u32[b + 1];
-  if ((ahi | 0) === (alo | 0) >> 31 && (bhi | 0) === (blo | 0) >> 31 && (blo | 0) !== 0) {
-    // Both fit in 32 bits (the usual case): exact in doubles.
-    const q = Math.trunc((alo | 0) / (blo | 0));
-    divDone(c, insn, t, q >>> 0, q < 0 ? -1 : 0, false);
+  if ((bhi | 0) !== (blo | 0) >> 31) {
+    // Divisor beyond 32 bits: rare, BigInt.
+    fromBig(toBig(alo, ahi, true) / toBig(blo, bhi, true));
+    divDone(c, insn, t, out[0], out[1], false);
     return;
   }
-  const bad = (blo | bhi) === 0 || (alo === 0 && ahi === 0x80000000 && (blo & bhi) === -1);
-  if (bad) {
+  const d = blo | 0;
+  if (d === 0 || (d === -1 && alo === 0 && ahi === 0x80000000)) {
     divDone(c, insn, t, alo, ahi, true);
     return;
   }
-  fromBig(toBig(alo, ahi, true) / toBig(blo, bhi, true));
-  divDone(c, insn, t, out[0], out[1], false);
+  if ((ahi | 0) === (alo | 0) >> 31) {
+    // Both fit in 32 bits (the usual case): exact in doubles.
+    const q = Math.trunc((alo | 0) / d);
+    divDone(c, insn, t, q >>> 0, q < 0 ? -1 : 0, false);
+    return;
+  }
+  // |RA| / |RB| unsigned, then the sign.
+  const neg = (ahi | 0) < 0;
+  divu64by32(neg ? -alo : alo, neg ? ~ahi + (alo === 0 ? 1 : 0) : ahi, d < 0 ? -d : d);
+  let qlo = out[0];
+  let qhi = out[1];
+  if (neg !== d < 0) {
+    qhi = ~qhi + (qlo === 0 ? 1 : 0);
+    qlo = -qlo;
+  }
+  divDone(c, insn, t, qlo >>> 0, qhi >>> 0, false);
 }
 
 function divdu(c: Cpu, insn: number): void {
@@ -459,15 +474,21 @@ function divdu(c: Cpu, insn: number): void {
   const ahi = u32[a + 1];
   const blo = u32[b];
   const bhi = u32[b + 1];
-  if ((blo | bhi) === 0) {
+  if (bhi !== 0) {
+    // Divisor beyond 32 bits: rare, BigInt.
+    fromBig(toBig(alo, ahi, false) / toBig(blo, bhi, false));
+    divDone(c, insn, t, out[0], out[1], false);
+    return;
+  }
+  if (blo === 0) {
     divDone(c, insn, t, alo, ahi, true);
     return;
   }
-  if (ahi === 0 && bhi === 0) {
+  if (ahi === 0) {
     divDone(c, insn, t, Math.floor(alo / blo), 0, false);
     return;
   }
-  fromBig(toBig(alo, ahi, false) / toBig(blo, bhi, false));
+  divu64by32(alo, ahi, blo);
   divDone(c, insn, t, out[0], out[1], false);
 }
 
@@ -569,17 +590,25 @@ function modsd(c: Cpu, insn: number): void {
   const ahi = u32[ia + 1];
   const blo = u32[ib];
   const bhi = u32[ib + 1];
-  if ((ahi | 0) === (alo | 0) >> 31 && (bhi | 0) === (blo | 0) >> 31) {
-    const b = blo | 0;
-    const r = b === 0 || b === -1 ? 0 : (alo | 0) % b | 0;
-    u32[t] = r;
-    u32[t + 1] = r >> 31;
+  if ((bhi | 0) !== (blo | 0) >> 31) {
+    // Divisor beyond 32 bits: rare, BigInt.
+    fromBig(toBig(alo, ahi, true) % toBig(blo, bhi, true));
+    u32[t] = out[0];
+    u32[t + 1] = out[1];
     return;
   }
-  const b = toBig(blo, bhi, true);
-  fromBig(b === 0n || b === -1n ? 0n : toBig(alo, ahi, true) % b);
-  u32[t] = out[0];
-  u32[t + 1] = out[1];
+  const d = blo | 0;
+  let r: number;
+  if (d === 0 || d === -1) r = 0;
+  else if ((ahi | 0) === (alo | 0) >> 31) r = (alo | 0) % d | 0;
+  else {
+    // The remainder takes the dividend's sign; |r| < |d| <= 2^31.
+    const neg = (ahi | 0) < 0;
+    const m = divu64by32(neg ? -alo : alo, neg ? ~ahi + (alo === 0 ? 1 : 0) : ahi, d < 0 ? -d : d);
+    r = neg ? -m | 0 : m | 0;
+  }
+  u32[t] = r;
+  u32[t + 1] = r >> 31;
 }
 
 function modud(c: Cpu, insn: number): void {
@@ -591,15 +620,15 @@ function modud(c: Cpu, insn: number): void {
   const ahi = u32[ia + 1];
   const blo = u32[ib];
   const bhi = u32[ib + 1];
-  if (ahi === 0 && bhi === 0) {
-    u32[t] = blo === 0 ? 0 : alo % blo;
-    u32[t + 1] = 0;
+  if (bhi !== 0) {
+    // Divisor beyond 32 bits: rare, BigInt.
+    fromBig(toBig(alo, ahi, false) % toBig(blo, bhi, false));
+    u32[t] = out[0];
+    u32[t + 1] = out[1];
     return;
   }
-  const b = toBig(blo, bhi, false);
-  fromBig(b === 0n ? 0n : toBig(alo, ahi, false) % b);
-  u32[t] = out[0];
-  u32[t + 1] = out[1];
+  u32[t] = blo === 0 ? 0 : ahi === 0 ? alo % blo : divu64by32(alo, ahi, blo);
+  u32[t + 1] = 0;
 }
 
 // ---------------------------------------------------------------- registration
