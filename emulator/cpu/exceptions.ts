@@ -309,8 +309,7 @@ export function checkAsyncInterrupts(c: Cpu): void {
         // Machine check with MSR[ME]=0: checkstop. The vCPU stops for good.
         eventLog.log(c.hooks, () => `vcpu${c.index}: machine check with MSR[ME]=0 at 0x${hex64(c.pcHi, c.pcLo)}: checkstop`);
         Atomics.store(c.i32, c.w + (L.RUN_STATE >> 2), L.RUN_STOPPED);
-        c.endSlice();
-        return;
+        throw FAULT; // back to the loop's service point, which sees the stopped state
       }
       deliver(c, VEC_MACHINE_CHECK, c.pcLo, c.pcHi, 0);
       return;
