@@ -489,6 +489,30 @@ describe('tlbie / tlbiel / SLB instructions', () => {
     expect(fault(c, () => load32(c, KERNEL | 0x10000n))).toBe(0x300);
   });
 
+  it('tlbiel of a set other than 0 has nothing to drop (single-set TLB); set 0 drops', () => {
+    const user = t.map(5, 0x10000000n, 0x310000, '4K', RW | R | C);
+    spr(c, L.SPR_PIDR, 5n);
+    expect(load32(c, 0x10000000n)).toBe(0);
+    w64(c, user, 0n);
+    c.setGPR(5, 5n << 32n);
+    for (let set = 127; set >= 1; set--) {
+      c.setGPR(4, (BigInt(set) << 12n) | (1n << 10n));
+      exec(c, [TLBIEL(4, 5, 0, 1, 1)]);
+    }
+    expect(load32(c, 0x10000000n)).toBe(0);
+    c.setGPR(4, 1n << 10n);
+    exec(c, [TLBIEL(4, 5, 2, 1, 1)]);
+    expect(fault(c, () => load32(c, 0x10000000n))).toBe(0x300);
+    // tlbie ignores the set field.
+    mode(c, { ir: false });
+    t.map(5, 0x10000000n, 0x310000, '4K', RW | R | C);
+    expect(load32(c, 0x10000000n)).toBe(0);
+    w64(c, user, 0n);
+    c.setGPR(4, (5n << 12n) | (1n << 10n));
+    exec(c, [TLBIE(4, 5, 0, 1, 1)]);
+    expect(fault(c, () => load32(c, 0x10000000n))).toBe(0x300);
+  });
+
   it('IS=1 with PID 0 drops the kernel translations too', () => {
     const kern = t.map(0, KERNEL | 0x10000n, 0x300000, '4K', PRIV | RW | R | C);
     expect(load32(c, KERNEL | 0x10000n)).toBe(0);

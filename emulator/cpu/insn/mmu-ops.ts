@@ -46,6 +46,7 @@ function apPages(ap: number): number {
  * tlbie / tlbiel (X-form: RS, RIC, PRS, R, RB). Invalidates at least what the ISA asks:
  * single pages for IS=0 RIC=0, quadrant 0 (the process translations) for a PID other
  * than 0, and everything otherwise (no page walk cache exists; flushing more is correct).
+ * Privilege checks follow QEMU (privileged-instruction Program interrupt).
  */
 function tlbInvalidate(c: Cpu, insn: number, local: boolean): void {
   if (c.pr) raisePrivileged(c);
@@ -61,6 +62,9 @@ function tlbInvalidate(c: Cpu, insn: number, local: boolean): void {
   const rbLo = c.u32[rb];
   const rbHi = !local && !c.sf ? 0 : c.u32[rb + 1];
   const is = (rbLo >>> 10) & 3; // RB bits 52:53
+  // Our TLB is a single congruence class, set 0: tlbiel of any other set (RB bits 40:51)
+  // has nothing to drop. Linux walks all POWER9 sets (128) per PID flush; this keeps that cheap.
+  if (local && is !== 0 && ((rbLo >>> 12) & 0xfff) !== 0) return;
   let scope: InvalScope = INVAL_ALL;
   let lo = 0;
   let hi = 0;
