@@ -1,0 +1,548 @@
+// Floating-point arithmetic (Power ISA 3.0B Book I 4.6.6-4.6.7): add, subtract, multiply,
+// divide, square root, the estimates, the fused multiply-adds, frsp and fsel, in double
+// (opcode 63) and single (opcode 59) forms.
+//
+// Round-to-nearest results come from JS arithmetic with error-free transforms giving
+// the exact rounding error (for FR/FI/XX); double rounding through a double is harmless
+// for single-precision + - * / sqrt of single operands (53 >= 2*24+2). Everything else
+// (directed rounding, results near overflow/underflow, operands not representable in
+// single for single forms, fused multiply-add) is computed exactly by fp-soft.ts.
+//
+// NaNs: the first NaN among FRA, FRB, FRC (in that order) is the result, quieted; an
+// SNaN operand raises VXSNAN. Invalid operations without NaN operands give the default
+// QNaN. With VE=1 (or ZE=1 for zero divide) FRT and FPRF are left unchanged.
+import type { Cpu } from '../cpu.js';
+import { OP59, OP63, regFPA, regFPX } from '../decode.js';
+import { raiseIllegal } from '../exceptions.js';
+import { FR, FI, XX, ZX, UE, ZE, VXSNAN, VXISI, VXIDI, VXZDZ, VXIMZ, VXSQRT, RN_MASK } from '../fpscr.js';
+import {
+  checkFP,
+  setCR1,
+  FPSCR4,
+  commit,
+  fpr4,
+  fpr8,
+  res,
+  setValue,
+  setInvalid,
+  setNaN,
+  isSNaN,
+  roundStat,
+  twoProductErr,
+  twoSumErr,
+  DBL_MIN,
+  FLT_MIN,
+  DEFAULT_NAN_HI,
+  KIND_NONE,
+  KIND_VALUE,
+  KIND_BITS,
+} from './fp-common.js';
+import { softAdd, softMul, softDiv, softSqrt, softFma, softToSingle, softValue, softFlags } from './fp-soft.js';
+
+const TWO_M960 = 2 ** -960;
+const TWO_P900 = 2 ** 900;
+const TWO_M900 = 2 ** -900;
+
+/** Take the soft result as the pending value. */
+function fromSoft(extraExc: number): void {
+  setValue(softValue, (softFlags & ~(FR | FI)) | extraExc, softFlags & (FR | FI));
+}
+
+/** The pending NaN result of a single-precision instruction keeps only a single's payload. */
+function singleNaN(): void {
+  if (res.kind === KIND_BITS) res.lo &= 0xe0000000;
+}
+
+/**
+ * Pick the propagated NaN among up to three operands (FPR numbers; -1 = absent), in
+ * ISA order. Sets res; `extra` adds invalid-operation cause bits (e.g. VXIMZ).
+ */
+function propagateNaN(c: Cpu, fpscr: number, r1: number, r2: number, r3: number, extra: number): void {
+  const u32 = c.u32;
+  let exc = extra;
+  let pick = -1;
+  for (let k = 0; k < 3; k++) {
+    const r = k === 0 ? r1 : k === 1 ? r2 : r3;
+    if (r < 0) continue;
+    const i = fpr4(c, r);
+    const hi = u32[i + 1];
+    const lo = u32[i];
+    if ((hi & 0x7ff00000) === 0x7ff00000 && ((hi & 0xfffff) | lo) !== 0) {
+      if (pick < 0) pick = i;
+      if (isSNaN(hi, lo)) exc |= VXSNAN;
+    }
+  }
+  setNaN(fpscr, u32[pick + 1], u32[pick], exc);
+}
+
+// ------------------------------------------------------------------ add / subtract
+
+/** a + b (b already negated for subtract); ra/rb are the FPR numbers for NaN payloads. */
+function addCore(c: Cpu, fpscr: number, a: number, b: number, ra: number, rb: number, single: boolean): void {
+  if (a - a === 0 && b - b === 0) {
+    if ((fpscr & RN_MASK) === 0) {
+      if (!single) {
+        const s = a + b;
+        if (s - s === 0 && (s >= DBL_MIN || s <= -DBL_MIN || (fpscr & UE) === 0)) {
+          // Tiny sums are exact, so only an enabled underflow needs the slow path.
+          const e = twoSumErr(a, b, s);
+          setValue(s, e === 0 ? 0 : XX, roundStat(s, e));
+          return;
+        }
+      } else if (Math.fround(a) === a && Math.fround(b) === b) {
+        const s = a + b;
+        const r = Math.fround(s);
+        if (s === 0) {
+          setValue(s, 0, 0);
+          return;
+        }
+        if (r - r === 0 && (r > FLT_MIN || r < -FLT_MIN)) {
+          const e = twoSumErr(a, b, s);
+          const err = r !== s ? s - r : e;
+          setValue(r, err === 0 ? 0 : XX, roundStat(r, err));
+          return;
+        }
+      }
+    }
+    softAdd(a, b, single, fpscr & RN_MASK, fpscr);
+    fromSoft(0);
+    return;
+  }
+  if (a !== a || b !== b) {
+    propagateNaN(c, fpscr, ra, rb, -1, 0);
+    return;
+  }
+  // At least one infinity.
+  if (a - a !== 0 && b - b !== 0 && a !== b) {
+    setInvalid(fpscr, VXISI, DEFAULT_NAN_HI, 0);
+    return;
+  }
+  setValue(a - a !== 0 ? a : b, 0, 0);
+}
+
+function fadd(c: Cpu, insn: number): void {
+  checkFP(c);
+  const f64 = c.f64;
+  const fra = (insn >>> 16) & 31;
+  const frb = (insn >>> 11) & 31;
+  addCore(c, c.u32[(c.base >> 2) + FPSCR4], f64[fpr8(c, fra)], f64[fpr8(c, frb)], fra, frb, false);
+  commit(c, insn, (insn >>> 21) & 31);
+}
+
+function fsub(c: Cpu, insn: number): void {
+  checkFP(c);
+  const f64 = c.f64;
+  const fra = (insn >>> 16) & 31;
+  const frb = (insn >>> 11) & 31;
+  addCore(c, c.u32[(c.base >> 2) + FPSCR4], f64[fpr8(c, fra)], -f64[fpr8(c, frb)], fra, frb, false);
+  commit(c, insn, (insn >>> 21) & 31);
+}
+
+function fadds(c: Cpu, insn: number): void {
+  checkFP(c);
+  const f64 = c.f64;
+  const fra = (insn >>> 16) & 31;
+  const frb = (insn >>> 11) & 31;
+  addCore(c, c.u32[(c.base >> 2) + FPSCR4], f64[fpr8(c, fra)], f64[fpr8(c, frb)], fra, frb, true);
+  singleNaN();
+  commit(c, insn, (insn >>> 21) & 31);
+}
+
+function fsubs(c: Cpu, insn: number): void {
+  checkFP(c);
+  const f64 = c.f64;
+  const fra = (insn >>> 16) & 31;
+  const frb = (insn >>> 11) & 31;
+  addCore(c, c.u32[(c.base >> 2) + FPSCR4], f64[fpr8(c, fra)], -f64[fpr8(c, frb)], fra, frb, true);
+  singleNaN();
+  commit(c, insn, (insn >>> 21) & 31);
+}
+
+// ------------------------------------------------------------------ multiply
+
+function mulCore(c: Cpu, fpscr: number, a: number, b: number, ra: number, rb: number, single: boolean): void {
+  if (a - a === 0 && b - b === 0) {
+    if (a === 0 || b === 0) {
+      setValue(a * b, 0, 0);
+      return;
+    }
+    if ((fpscr & RN_MASK) === 0) {
+      const p = a * b;
+      if (!single) {
+        const ap = a < 0 ? -a : a;
+        const bp = b < 0 ? -b : b;
+        const pp = p < 0 ? -p : p;
+        if (pp >= TWO_M960 && pp - pp === 0 && ap < TWO_P900 && bp < TWO_P900 && ap > TWO_M900 && bp > TWO_M900) {
+          const e = twoProductErr(a, b, p);
+          setValue(p, e === 0 ? 0 : XX, roundStat(p, e));
+          return;
+        }
+      } else if (Math.fround(a) === a && Math.fround(b) === b) {
+        // The product of two singles is exact in double.
+        const r = Math.fround(p);
+        if (r - r === 0 && (r > FLT_MIN || r < -FLT_MIN)) {
+          const err = p - r;
+          setValue(r, err === 0 ? 0 : XX, roundStat(r, err));
+          return;
+        }
+      }
+    }
+    softMul(a, b, single, fpscr & RN_MASK, fpscr);
+    fromSoft(0);
+    return;
+  }
+  if (a !== a || b !== b) {
+    propagateNaN(c, fpscr, ra, rb, -1, 0);
+    return;
+  }
+  if (a === 0 || b === 0) {
+    setInvalid(fpscr, VXIMZ, DEFAULT_NAN_HI, 0);
+    return;
+  }
+  setValue(a * b, 0, 0);
+}
+
+function fmul(c: Cpu, insn: number): void {
+  checkFP(c);
+  const f64 = c.f64;
+  const fra = (insn >>> 16) & 31;
+  const frc = (insn >>> 6) & 31;
+  mulCore(c, c.u32[(c.base >> 2) + FPSCR4], f64[fpr8(c, fra)], f64[fpr8(c, frc)], fra, frc, false);
+  commit(c, insn, (insn >>> 21) & 31);
+}
+
+function fmuls(c: Cpu, insn: number): void {
+  checkFP(c);
+  const f64 = c.f64;
+  const fra = (insn >>> 16) & 31;
+  const frc = (insn >>> 6) & 31;
+  mulCore(c, c.u32[(c.base >> 2) + FPSCR4], f64[fpr8(c, fra)], f64[fpr8(c, frc)], fra, frc, true);
+  singleNaN();
+  commit(c, insn, (insn >>> 21) & 31);
+}
+
+// ------------------------------------------------------------------ divide
+
+function divCore(c: Cpu, fpscr: number, a: number, b: number, ra: number, rb: number, single: boolean): void {
+  if (a - a === 0 && b - b === 0) {
+    if (b === 0) {
+      if (a === 0) {
+        setInvalid(fpscr, VXZDZ, DEFAULT_NAN_HI, 0);
+        return;
+      }
+      res.kind = (fpscr & ZE) !== 0 ? KIND_NONE : KIND_VALUE;
+      res.v = a / b;
+      res.exc = ZX;
+      res.stat = 0;
+      return;
+    }
+    if (a === 0) {
+      setValue(a / b, 0, 0);
+      return;
+    }
+    if ((fpscr & RN_MASK) === 0) {
+      const q = a / b;
+      const qp = q < 0 ? -q : q;
+      const ap = a < 0 ? -a : a;
+      const bp = b < 0 ? -b : b;
+      if (!single) {
+        if (qp >= TWO_M960 && qp < TWO_P900 && ap < TWO_P900 && bp < TWO_P900 && ap > TWO_M900 && bp > TWO_M900) {
+          const ph = q * b;
+          const r = a - ph - twoProductErr(q, b, ph);
+          // exact quotient - q has the sign of r / b
+          setValue(q, r === 0 ? 0 : XX, r === 0 ? 0 : roundStat(q, (r > 0) === (b > 0) ? 1 : -1));
+          return;
+        }
+      } else if (Math.fround(a) === a && Math.fround(b) === b) {
+        const r = Math.fround(q);
+        if (r - r === 0 && (r > FLT_MIN || r < -FLT_MIN)) {
+          if (r !== q) {
+            setValue(r, XX, roundStat(r, q - r));
+          } else {
+            const ph = q * b;
+            const rem = a - ph - twoProductErr(q, b, ph);
+            setValue(r, rem === 0 ? 0 : XX, rem === 0 ? 0 : roundStat(r, (rem > 0) === (b > 0) ? 1 : -1));
+          }
+          return;
+        }
+      }
+    }
+    softDiv(a, b, single, fpscr & RN_MASK, fpscr);
+    fromSoft(0);
+    return;
+  }
+  if (a !== a || b !== b) {
+    propagateNaN(c, fpscr, ra, rb, -1, 0);
+    return;
+  }
+  if (a - a !== 0 && b - b !== 0) {
+    setInvalid(fpscr, VXIDI, DEFAULT_NAN_HI, 0);
+    return;
+  }
+  setValue(a / b, 0, 0); // inf / finite = inf, finite / inf = 0 (signed)
+}
+
+function fdiv(c: Cpu, insn: number): void {
+  checkFP(c);
+  const f64 = c.f64;
+  const fra = (insn >>> 16) & 31;
+  const frb = (insn >>> 11) & 31;
+  divCore(c, c.u32[(c.base >> 2) + FPSCR4], f64[fpr8(c, fra)], f64[fpr8(c, frb)], fra, frb, false);
+  commit(c, insn, (insn >>> 21) & 31);
+}
+
+function fdivs(c: Cpu, insn: number): void {
+  checkFP(c);
+  const f64 = c.f64;
+  const fra = (insn >>> 16) & 31;
+  const frb = (insn >>> 11) & 31;
+  divCore(c, c.u32[(c.base >> 2) + FPSCR4], f64[fpr8(c, fra)], f64[fpr8(c, frb)], fra, frb, true);
+  singleNaN();
+  commit(c, insn, (insn >>> 21) & 31);
+}
+
+// ------------------------------------------------------------------ square root
+
+function sqrtCore(c: Cpu, fpscr: number, b: number, rb: number, single: boolean): void {
+  if (b > 0 && b - b === 0) {
+    if ((fpscr & RN_MASK) === 0 && b > TWO_M900 && b < TWO_P900 && (!single || Math.fround(b) === b)) {
+      const s = Math.sqrt(b);
+      const r = single ? Math.fround(s) : s;
+      if (!single || (r > FLT_MIN && r - r === 0)) {
+        if (r !== s) {
+          setValue(r, XX, roundStat(r, s - r));
+        } else {
+          const ph = s * s;
+          const rem = b - ph - twoProductErr(s, s, ph);
+          setValue(r, rem === 0 ? 0 : XX, roundStat(r, rem));
+        }
+        return;
+      }
+    }
+    softSqrt(b, single, fpscr & RN_MASK, fpscr);
+    fromSoft(0);
+    return;
+  }
+  if (b !== b) {
+    propagateNaN(c, fpscr, rb, -1, -1, 0);
+    return;
+  }
+  if (b === 0 || b === Infinity) {
+    setValue(b, 0, 0);
+    return;
+  }
+  setInvalid(fpscr, VXSQRT, DEFAULT_NAN_HI, 0);
+}
+
+function fsqrt(c: Cpu, insn: number): void {
+  checkFP(c);
+  const frb = (insn >>> 11) & 31;
+  sqrtCore(c, c.u32[(c.base >> 2) + FPSCR4], c.f64[fpr8(c, frb)], frb, false);
+  commit(c, insn, (insn >>> 21) & 31);
+}
+
+function fsqrts(c: Cpu, insn: number): void {
+  checkFP(c);
+  const frb = (insn >>> 11) & 31;
+  sqrtCore(c, c.u32[(c.base >> 2) + FPSCR4], c.f64[fpr8(c, frb)], frb, true);
+  singleNaN();
+  commit(c, insn, (insn >>> 21) & 31);
+}
+
+// ------------------------------------------------------------------ estimates
+// QEMU computes the estimates exactly: fre = 1/x and frsqrte = 1/sqrt(x) (two
+// roundings), with the accumulated flags; fre(+-0) gives +-1/2 and raises ZX.
+
+function fre(c: Cpu, insn: number): void {
+  checkFP(c);
+  const frb = (insn >>> 11) & 31;
+  const fpscr = c.u32[(c.base >> 2) + FPSCR4];
+  const b = c.f64[fpr8(c, frb)];
+  const single = insn >>> 26 === 59;
+  if (b === 0) {
+    res.kind = (fpscr & ZE) !== 0 ? KIND_NONE : KIND_VALUE;
+    res.v = 1 / b > 0 ? 0.5 : -0.5;
+    res.exc = ZX;
+    res.stat = 0;
+  } else {
+    divCore(c, fpscr, 1, b, frb, frb, single);
+    if (single) singleNaN();
+  }
+  commit(c, insn, (insn >>> 21) & 31);
+}
+
+function frsqrte(c: Cpu, insn: number): void {
+  checkFP(c);
+  const frb = (insn >>> 11) & 31;
+  const fpscr = c.u32[(c.base >> 2) + FPSCR4];
+  const b = c.f64[fpr8(c, frb)];
+  const single = insn >>> 26 === 59;
+  sqrtCore(c, fpscr, b, frb, false);
+  if (res.kind === KIND_VALUE) {
+    const exc1 = res.exc;
+    const s = res.v;
+    if (s === 0) {
+      res.kind = (fpscr & ZE) !== 0 ? KIND_NONE : KIND_VALUE;
+      res.v = 1 / s;
+      res.exc = ZX;
+      res.stat = 0;
+    } else {
+      divCore(c, fpscr, 1, s, frb, frb, single);
+      res.exc |= exc1;
+      if ((exc1 & XX) !== 0) res.stat |= FI;
+    }
+  } else if (single) singleNaN();
+  commit(c, insn, (insn >>> 21) & 31);
+}
+
+// ------------------------------------------------------------------ fused multiply-add
+
+// Variants: bit 0 = subtract FRB (msub), bit 1 = negate the result (nmadd/nmsub).
+function fmaCore(c: Cpu, fpscr: number, insn: number, variant: number, single: boolean): void {
+  const fra = (insn >>> 16) & 31;
+  const frb = (insn >>> 11) & 31;
+  const frc = (insn >>> 6) & 31;
+  const f64 = c.f64;
+  const a = f64[fpr8(c, fra)];
+  const cc = f64[fpr8(c, frc)];
+  const b0 = f64[fpr8(c, frb)];
+  const b = (variant & 1) !== 0 ? -b0 : b0;
+  const neg = (variant & 2) !== 0;
+  if (a - a === 0 && b - b === 0 && cc - cc === 0) {
+    const p = a * cc;
+    if ((fpscr & RN_MASK) === 0 && !single && p - p === 0) {
+      // When the product is exact (e.g. small integers), one rounded add is the fused result.
+      const pa = p < 0 ? -p : p;
+      if (p !== 0 && pa >= TWO_M960 && (a < 0 ? -a : a) < TWO_P900 && (cc < 0 ? -cc : cc) < TWO_P900 && twoProductErr(a, cc, p) === 0) {
+        const s = p + b;
+        if (s - s === 0 && (s >= DBL_MIN || s <= -DBL_MIN || (fpscr & UE) === 0)) {
+          const e = twoSumErr(p, b, s);
+          setValue(neg ? -s : s, e === 0 ? 0 : XX, roundStat(s, e));
+          return;
+        }
+      }
+    }
+    softFma(a, cc, b, false, single, fpscr & RN_MASK, fpscr);
+    fromSoft(0);
+    if (neg) res.v = -res.v;
+    return;
+  }
+  // NaNs first (FRA, FRB, FRC); inf * 0 is invalid even when FRB is a NaN (QEMU then
+  // reports VXIMZ alone, without VXSNAN, and returns FRB quieted).
+  const imz = (a === 0 && cc - cc !== 0 && cc === cc) || (cc === 0 && a - a !== 0 && a === a);
+  if (a !== a || b !== b || cc !== cc) {
+    propagateNaN(c, fpscr, fra, frb, frc, 0);
+    if (imz) setInvalid(fpscr, VXIMZ, res.hi, res.lo);
+    if (single) singleNaN();
+    return;
+  }
+  if (imz) {
+    setInvalid(fpscr, VXIMZ, DEFAULT_NAN_HI, 0);
+    return;
+  }
+  if (a - a !== 0 || cc - cc !== 0) {
+    // An infinite product (the other factor is nonzero).
+    const p = a * cc;
+    if (b - b !== 0 && b !== p) {
+      setInvalid(fpscr, VXISI, DEFAULT_NAN_HI, 0);
+      return;
+    }
+    setValue(neg ? -p : p, 0, 0);
+    return;
+  }
+  setValue(neg ? -b : b, 0, 0); // finite product, b is the infinity
+}
+
+function makeFma(variant: number, single: boolean): (c: Cpu, insn: number) => void {
+  return (c, insn) => {
+    checkFP(c);
+    fmaCore(c, c.u32[(c.base >> 2) + FPSCR4], insn, variant, single);
+    commit(c, insn, (insn >>> 21) & 31);
+  };
+}
+
+// ------------------------------------------------------------------ frsp, fsel
+
+/** Round a double to single precision (frsp), NaNs on bits. */
+export function roundToSingleCore(c: Cpu, fpscr: number, b: number, rb: number): void {
+  if (b - b === 0) {
+    if (b === 0) {
+      setValue(b, 0, 0);
+      return;
+    }
+    if ((fpscr & RN_MASK) === 0) {
+      const r = Math.fround(b);
+      if (r - r === 0 && (b > FLT_MIN || b < -FLT_MIN)) {
+        setValue(r, r === b ? 0 : XX, roundStat(r, b - r));
+        return;
+      }
+    }
+    softToSingle(b, fpscr & RN_MASK, fpscr);
+    fromSoft(0);
+    return;
+  }
+  if (b !== b) {
+    propagateNaN(c, fpscr, rb, -1, -1, 0);
+    singleNaN();
+    return;
+  }
+  setValue(b, 0, 0);
+}
+
+function frsp(c: Cpu, insn: number): void {
+  checkFP(c);
+  const frb = (insn >>> 11) & 31;
+  roundToSingleCore(c, c.u32[(c.base >> 2) + FPSCR4], c.f64[fpr8(c, frb)], frb);
+  commit(c, insn, (insn >>> 21) & 31);
+}
+
+/** fsel: FRT = FRA >= 0 (either zero, not NaN) ? FRC : FRB. No FPSCR change. */
+function fsel(c: Cpu, insn: number): void {
+  checkFP(c);
+  const u32 = c.u32;
+  const a = c.f64[fpr8(c, (insn >>> 16) & 31)];
+  const src = fpr4(c, a >= 0 ? (insn >>> 6) & 31 : (insn >>> 11) & 31);
+  const dst = fpr4(c, (insn >>> 21) & 31);
+  u32[dst] = u32[src];
+  u32[dst + 1] = u32[src + 1];
+  if ((insn & 1) !== 0) {
+    setCR1(c, u32[(c.base >> 2) + FPSCR4]);
+  }
+}
+
+/** A-form instructions whose unused FRC (or FRA) field must be 0. */
+function needZero(fn: (c: Cpu, insn: number) => void, mask: number): (c: Cpu, insn: number) => void {
+  return (c, insn) => {
+    if ((insn & mask) !== 0) raiseIllegal(c, insn);
+    fn(c, insn);
+  };
+}
+
+const FRC_FIELD = 31 << 6;
+const FRA_FRC = (31 << 16) | (31 << 6);
+
+// XO (bits 26:30) of the A-forms
+regFPA(OP63, 21, needZero(fadd, FRC_FIELD));
+regFPA(OP63, 20, needZero(fsub, FRC_FIELD));
+regFPA(OP63, 25, needZero(fmul, 31 << 11));
+regFPA(OP63, 18, needZero(fdiv, FRC_FIELD));
+regFPA(OP63, 22, needZero(fsqrt, FRA_FRC));
+regFPA(OP63, 24, needZero(fre, FRA_FRC));
+regFPA(OP63, 26, needZero(frsqrte, FRA_FRC));
+regFPA(OP63, 23, fsel);
+regFPA(OP63, 29, makeFma(0, false));
+regFPA(OP63, 28, makeFma(1, false));
+regFPA(OP63, 31, makeFma(2, false));
+regFPA(OP63, 30, makeFma(3, false));
+regFPA(OP59, 21, needZero(fadds, FRC_FIELD));
+regFPA(OP59, 20, needZero(fsubs, FRC_FIELD));
+regFPA(OP59, 25, needZero(fmuls, 31 << 11));
+regFPA(OP59, 18, needZero(fdivs, FRC_FIELD));
+regFPA(OP59, 22, needZero(fsqrts, FRA_FRC));
+regFPA(OP59, 24, needZero(fre, FRA_FRC));
+regFPA(OP59, 26, needZero(frsqrte, FRA_FRC));
+regFPA(OP59, 29, makeFma(0, true));
+regFPA(OP59, 28, makeFma(1, true));
+regFPA(OP59, 31, makeFma(2, true));
+regFPA(OP59, 30, makeFma(3, true));
+regFPX(OP63, 12, needZero(frsp, 31 << 16));
