@@ -483,3 +483,78 @@ describe('integer multiply/divide on pseudo-random operands vs qemu-user', () =>
     expectOracle('random multiplies', cases);
   }, T);
 });
+
+describe('every form on pseudo-random operands and fields vs qemu-user', () => {
+  let st = 0x243f6a8885a308d3n;
+  const next = (): bigint => {
+    st ^= (st << 13n) & M64;
+    st ^= st >> 7n;
+    st ^= (st << 17n) & M64;
+    return st;
+  };
+  const small = (n: number): number => Number(next() % BigInt(n));
+  const XO3 = ['add', 'subf', 'addc', 'subfc', 'adde', 'subfe', 'mullw', 'mulld', 'divw', 'divwu', 'divd', 'divdu', 'divwe', 'divweu', 'divde', 'divdeu'];
+  const XO2 = ['addme', 'addze', 'subfme', 'subfze', 'neg'];
+  const X3 = ['and', 'andc', 'or', 'orc', 'xor', 'nand', 'nor', 'eqv', 'slw', 'srw', 'sraw', 'sld', 'srd', 'srad', 'mulhw', 'mulhwu', 'mulhd', 'mulhdu'];
+  const X3N = ['cmpb', 'bpermd', 'modsw', 'moduw', 'modsd', 'modud'];
+  const X2 = ['extsb', 'extsh', 'extsw', 'cntlzw', 'cntlzd', 'cnttzw', 'cnttzd'];
+  const X2N = ['popcntb', 'popcntw', 'popcntd', 'prtyw', 'prtyd'];
+
+  it('register forms', () => {
+    const cases: OracleCase[] = [];
+    for (let i = 0; i < 40; i++) {
+      const gpr = { 3: next(), 4: (i & 3) === 0 ? next() & 0x7fn : next() };
+      const xer = XERS[i % 4];
+      const cr = Number(next() & 0xffffffffn);
+      for (const m of XO3) for (const v of [m, `${m}o.`]) cases.push({ asm: `${v} 5,3,4`, gpr, xer, cr });
+      for (const m of XO2) for (const v of [`${m}.`, `${m}o`]) cases.push({ asm: `${v} 5,3`, gpr, xer, cr });
+      for (const m of X3) cases.push({ asm: `${m}. 5,3,4`, gpr, xer, cr });
+      for (const m of X3N) cases.push({ asm: `${m} 5,3,4`, gpr, xer, cr });
+      for (const m of X2) cases.push({ asm: `${m}. 5,3`, gpr, xer, cr });
+      for (const m of X2N) cases.push({ asm: `${m} 5,3`, gpr, xer, cr });
+      cases.push({ asm: `cmpd ${i & 7},3,4`, gpr, xer, cr }, { asm: `cmpld ${(i + 1) & 7},3,4`, gpr, xer, cr });
+      cases.push({ asm: `cmpw ${(i + 2) & 7},3,4`, gpr, xer, cr }, { asm: `cmplw ${(i + 3) & 7},3,4`, gpr, xer, cr });
+      cases.push({ asm: `cmprb ${i & 7},${i & 1},3,4`, gpr, xer, cr }, { asm: `cmpeqb ${(i + 5) & 7},3,4`, gpr, xer, cr });
+      cases.push({ asm: `setb 5,${i & 7}`, cr }, { asm: `isel 5,3,4,${i & 31}`, gpr, cr });
+    }
+    expectOracle('random register forms', cases);
+  }, T);
+
+  it('rotate fields', () => {
+    const cases: OracleCase[] = [];
+    for (let i = 0; i < 400; i++) {
+      const gpr = { 3: next(), 4: next(), 5: next() };
+      const rc = (i & 1) !== 0 ? '.' : '';
+      const [sh, mb, me] = [small(32), small(32), small(32)];
+      const [sh6, mb6] = [small(64), small(64)];
+      cases.push({ asm: `rlwinm${rc} 5,3,${sh},${mb},${me}`, gpr });
+      cases.push({ asm: `rlwimi${rc} 5,3,${sh},${mb},${me}`, gpr });
+      cases.push({ asm: `rlwnm${rc} 5,3,4,${mb},${me}`, gpr });
+      cases.push({ asm: `rldicl${rc} 5,3,${sh6},${mb6}`, gpr });
+      cases.push({ asm: `rldicr${rc} 5,3,${sh6},${mb6}`, gpr });
+      cases.push({ asm: `rldic${rc} 5,3,${sh6},${mb6}`, gpr });
+      cases.push({ asm: `rldimi${rc} 5,3,${sh6},${mb6}`, gpr });
+      cases.push({ asm: `rldcl${rc} 5,3,4,${mb6}`, gpr });
+      cases.push({ asm: `rldcr${rc} 5,3,4,${mb6}`, gpr });
+      cases.push({ asm: `sradi${rc} 5,3,${sh6}`, gpr, xer: XERS[i % 4] });
+      cases.push({ asm: `srawi${rc} 5,3,${sh}`, gpr, xer: XERS[i % 4] });
+      cases.push({ asm: `extswsli${rc} 5,3,${sh6}`, gpr, xer: XERS[i % 4] });
+    }
+    expectOracle('random rotate fields', cases);
+  }, T);
+
+  it('immediate forms', () => {
+    const cases: OracleCase[] = [];
+    for (let i = 0; i < 150; i++) {
+      const gpr = { 3: next() };
+      const si = small(65536) - 32768;
+      const ui = small(65536);
+      const xer = XERS[i % 4];
+      for (const m of ['addi', 'addis', 'addic', 'addic.', 'subfic', 'mulli']) cases.push({ asm: `${m} 5,3,${si}`, gpr, xer });
+      for (const m of ['andi.', 'andis.', 'ori', 'oris', 'xori', 'xoris']) cases.push({ asm: `${m} 5,3,${ui}`, gpr, xer });
+      cases.push({ asm: `cmpdi ${i & 7},3,${si}`, gpr, xer }, { asm: `cmpwi ${(i + 1) & 7},3,${si}`, gpr, xer });
+      cases.push({ asm: `cmpldi ${(i + 2) & 7},3,${ui}`, gpr, xer }, { asm: `cmplwi ${(i + 3) & 7},3,${ui}`, gpr, xer });
+    }
+    expectOracle('random immediate forms', cases);
+  }, T);
+});
