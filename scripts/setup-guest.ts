@@ -267,6 +267,7 @@ function loadRecipe(): { recipe: Recipe; init: Uint8Array; hash: string } {
   const recipe = JSON.parse(recipeText) as Recipe;
   const init = readFileSync(join(RECIPE_DIR, recipe.init));
   // The builder's own code is part of the recipe: changing it rebuilds the initrd.
+  // scripts/test.mjs repeats this hash for its fast path: keep the two in step.
   const builder = ['cpio.ts', 'initramfs.ts'].map((f) => readFileSync(join(REPO_ROOT, 'scripts', 'guest', f), 'utf8'));
   const hash = sha256([recipeText, init.toString('latin1'), ...builder].join('\0'));
   return { recipe, init, hash };
