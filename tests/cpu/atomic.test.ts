@@ -312,3 +312,89 @@ describe('larx/stcx. storage interrupts', () => {
     expect(cr0(c)).toBe(0);
   });
 });
+
+describe.each([
+  ['little-endian', false],
+  ['big-endian', true],
+])('larx/stcx. and dcbz on MMIO (%s)', (_name, be) => {
+  // A device register file outside RAM: little-endian values per the mmio hook contract.
+  const MMIO = 0x2000000;
+  function setup(): { c: Cpu; regs: Map<number, number>; writes: [number, number, number][] } {
+    const regs = new Map<number, number>();
+    const writes: [number, number, number][] = [];
+    const c = makeCpu({
+      bigEndian: be,
+      hooks: {
+        mmioRead: (pa, size) => {
+          let v = 0;
+          for (let k = size - 1; k >= 0; k--) v = (v << 8) | (regs.get(pa + k) ?? 0);
+          return v >>> 0;
+        },
+        mmioWrite: (pa, size, value) => {
+          writes.push([pa, size, value >>> 0]);
+          for (let k = 0; k < size; k++) regs.set(pa + k, (value >>> (8 * k)) & 0xff);
+        },
+      },
+    });
+    c.setGPR(4, BigInt(MMIO));
+    c.setGPR(5, 0n);
+    return { c, regs, writes };
+  }
+  const setBytes = (regs: Map<number, number>, pa: number, bytes: number[]): void => bytes.forEach((b, k) => regs.set(pa + k, b));
+  const bytesAt = (regs: Map<number, number>, pa: number, n: number): number[] => Array.from({ length: n }, (_v, k) => regs.get(pa + k) ?? 0);
+  const inOrder = (bytesBE: number[]): number[] => (be ? bytesBE : [...bytesBE].reverse());
+
+  it('lwarx/stwcx.', () => {
+    const { c, regs } = setup();
+    setBytes(regs, MMIO, inOrder([0x11, 0x22, 0x33, 0x44]));
+    c.setGPR(6, 0xa1b2c3d4n);
+    exec(c, [lwarx(3, 4, 5), stwcx(6, 4, 5)]);
+    expect(c.gpr(3)).toBe(0x11223344n);
+    expect(cr0(c)).toBe(EQ);
+    expect(bytesAt(regs, MMIO, 4)).toEqual(inOrder([0xa1, 0xb2, 0xc3, 0xd4]));
+    expect(c.u32[c.wi(L.RESV_ADDR)]).toBe(MMIO);
+  });
+
+  it('ldarx/stdcx., lharx/sthcx., lbarx/stbcx.', () => {
+    const { c, regs } = setup();
+    setBytes(regs, MMIO + 8, inOrder([1, 2, 3, 4, 5, 6, 7, 8]));
+    c.setGPR(7, 8n);
+    c.setGPR(6, 0x1122334455667788n);
+    exec(c, [ldarx(3, 4, 7), stdcx(6, 4, 7)]);
+    expect(c.gpr(3)).toBe(0x0102030405060708n);
+    expect(cr0(c)).toBe(EQ);
+    expect(bytesAt(regs, MMIO + 8, 8)).toEqual(inOrder([0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88]));
+    exec(c, [lharx(3, 4, 7), sthcx(6, 4, 7)]);
+    expect(c.gpr(3)).toBe(be ? 0x1122n : 0x7788n);
+    expect(cr0(c)).toBe(EQ);
+    exec(c, [lbarx(3, 4, 7), stbcx(5, 4, 7)]);
+    expect(cr0(c)).toBe(EQ);
+    expect(bytesAt(regs, MMIO + 8, 1)).toEqual([0]);
+  });
+
+  it('lqarx/stqcx.', () => {
+    const { c, regs } = setup();
+    setBytes(regs, MMIO + 16, inOrder([0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff]));
+    c.setGPR(7, 16n);
+    c.setGPR(10, 0x0123456789abcdefn);
+    c.setGPR(11, 0xfedcba9876543210n);
+    exec(c, [lqarx(8, 4, 7), stqcx(10, 4, 7)]);
+    expect(c.gpr(8)).toBe(0x0011223344556677n);
+    expect(c.gpr(9)).toBe(0x8899aabbccddeeffn);
+    expect(cr0(c)).toBe(EQ);
+    expect(bytesAt(regs, MMIO + 16, 16)).toEqual(
+      inOrder([0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef, 0xfe, 0xdc, 0xba, 0x98, 0x76, 0x54, 0x32, 0x10]),
+    );
+  });
+
+  it('dcbz writes zeros to the whole block with ordinary stores', () => {
+    const { c, regs, writes } = setup();
+    setBytes(regs, MMIO + 0x80, Array(128).fill(0xff));
+    c.setGPR(7, 0x85n);
+    exec(c, [dcbz(4, 7)]);
+    expect(bytesAt(regs, MMIO + 0x80, 128).every((b) => b === 0)).toBe(true);
+    const covered = new Set(writes.flatMap(([pa, size]) => Array.from({ length: size }, (_v, k) => pa + k)));
+    expect(covered.size).toBe(128);
+    expect(Math.min(...covered)).toBe(MMIO + 0x80);
+  });
+});
