@@ -398,3 +398,48 @@ describe.each([
     expect(Math.min(...covered)).toBe(MMIO + 0x80);
   });
 });
+
+describe.each([
+  ['little-endian', false],
+  ['big-endian', true],
+])('two vCPUs incrementing one counter with lwarx/stwcx. loops (%s)', (_name, be) => {
+  // 1: lwarx 3,0,4 ; addi 3,3,1 ; stwcx. 3,0,4 ; bne- 1b ; bdnz 1b ; 2: b 2b
+  const bc = (bo: number, bi: number, bd: number): number => ((16 << 26) | (bo << 21) | (bi << 16) | (bd & 0xfffc)) >>> 0;
+  const LOOP = [lwarx(3, 0, 4), D(14, 3, 3, 1), stwcx(3, 0, 4), bc(4, 2, -12), bc(16, 0, -16), 0x48000000];
+  const DONE = BigInt(CODE_BASE + 20);
+  const N = 300;
+
+  function vcpu(c: Cpu): Cpu {
+    c.setGPR(4, BigInt(A));
+    c.setSPR(L.SPR_CTR, BigInt(N));
+    c.nia = BigInt(CODE_BASE);
+    return c;
+  }
+
+  it.each([
+    [1, 1],
+    [1, 2],
+    [3, 2],
+    [4, 4],
+  ])('interleaving %i:%i instructions loses no increment', (k0, k1) => {
+    const c0 = makeCpu({ bigEndian: be });
+    for (let k = 0; k < LOOP.length; k++) c0.dv.setUint32(L.RAM_OFFSET + CODE_BASE + 4 * k, LOOP[k], !be);
+    const c1 = new Cpu(c0.mem, 1, defaultHooks);
+    c1.setMSR(c0.u32[c0.wi(L.MSR)], L.MSR_HI_SF);
+    c1.u32[c1.wi(L.RUN_STATE)] = L.RUN_RUNNING;
+    c1.f64[(c1.base + L.DEC_EXPIRY) >> 3] = 2 ** 52;
+    vcpu(c0);
+    vcpu(c1);
+    let retired = 0;
+    for (let guard = 0; guard < 100000 && (c0.nia !== DONE || c1.nia !== DONE); guard++) {
+      if (c0.nia !== DONE) retired += c0.run(k0);
+      if (c1.nia !== DONE) retired += c1.run(k1);
+    }
+    expect(c0.nia).toBe(DONE);
+    expect(c1.nia).toBe(DONE);
+    expect(c0.dv.getUint32(L.RAM_OFFSET + A, !be)).toBe(2 * N);
+    // Every increment took at least 5 instructions; contention shows up as retries.
+    expect(retired).toBeGreaterThanOrEqual(2 * N * 5);
+    if (k0 === k1) expect(retired).toBeGreaterThan(2 * N * 5);
+  });
+});
