@@ -15,8 +15,8 @@ const MAX_IDLE_MS = 50;
 
 export interface MainLoopHost {
   readonly cpus: readonly Cpu[];
-  /** The vCPU-side lock handle (guest code must run without it). */
-  readonly vcpuBql: BQL;
+  /** This thread's lock handle (guest code must run without it). */
+  readonly bql: BQL;
   /** Called after every round (drain console output, etc.). */
   afterRound(): void;
 }
@@ -98,7 +98,7 @@ export class MainLoop {
           }
         }
         if (state === L.RUN_RUNNING) {
-          this.host.vcpuBql.assertNotHeld('guest code');
+          this.host.bql.assertNotHeld('guest code');
           this.retired += c.run(SLICE);
           ran = true;
         }

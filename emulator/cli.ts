@@ -1,0 +1,247 @@
+// `ppcbox run`: one pseries VM in the terminal, its console on stdin/stdout, like
+// `qemu-system-ppc64 -nographic`. Bad input is reported in one line with exit status 2
+// before anything runs; a guest power-off exits 0; an emulator failure exits 1.
+import { readFileSync, statSync } from 'node:fs';
+import { SpaprMachine, MIN_RAM_MIB, MAX_SMP, type ExitReason } from './machine/spapr/machine.js';
+import { ElfError, parseElf } from './loader/elf.js';
+import { defaultGuest } from '../scripts/guest/manifest.js';
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export interface RunOptions {
+  kernel?: string;
+  initrd?: string;
+  append?: string;
+  memoryMiB: number;
+  smp: number;
+}
+
+const MAX_RAM_MIB = 3840;
+const DEFAULT_APPEND = 'console=hvc0';
+
+export const HELP = `Usage: ppcbox run [options]        (also: npm run vm -- [options])
+
+Runs one PowerPC pseries virtual machine with its console on this terminal.
+With no --kernel, boots the default Debian guest fetched by \`npm run setup\`.
+
+Options:
+  --kernel <vmlinux>   64-bit PowerPC ELF kernel (little- or big-endian)
+  --initrd <file>      initial RAM disk, placed after the kernel
+  --append "<args>"    kernel command line (default: "${DEFAULT_APPEND}";
+                       the default guest adds "quiet")
+  --memory <MiB>       guest RAM, ${MIN_RAM_MIB}..${MAX_RAM_MIB} (default 1024)
+  --smp <n>            number of vCPUs, 1..${MAX_SMP} (default 1)
+  --help               this text
+  --version            print the version
+
+Console keys: Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A.
+Exit status: 0 when the guest powers off, 1 when the emulator fails, 2 for bad input.
+`;
+
+function intArg(name: string, v: string | undefined, min: number, max: number): number {
+  if (v === undefined) throw new UsageError(`${name} needs a value`);
+  if (!/^\d+$/.test(v)) throw new UsageError(`${name} ${v}: not a whole number`);
+  const n = Number(v);
+  if (n < min || n > max) throw new UsageError(`${name} ${v}: out of range (${min}..${max})`);
+  return n;
+}
+
+export function parseRunArgs(argv: string[]): RunOptions {
+  const o: RunOptions = { memoryMiB: 1024, smp: 1 };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+    const value = (): string => {
+      if (inline !== undefined) return inline;
+      const v = argv[++i];
+      if (v === undefined) throw new UsageError(`${flag} needs a value`);
+      return v;
+    };
+    switch (flag) {
+      case '--kernel':
+        o.kernel = value();
+        break;
+      case '--initrd':
+        o.initrd = value();
+        break;
+      case '--append':
+        o.append = value();
+        break;
+      case '--memory':
+      case '-m':
+        o.memoryMiB = intArg('--memory', value(), MIN_RAM_MIB, MAX_RAM_MIB);
+        break;
+      case '--smp':
+        o.smp = intArg('--smp', value(), 1, MAX_SMP);
+        break;
+      default:
+        throw new UsageError(`unknown option ${a} (see --help)`);
+    }
+  }
+  return o;
+}
+
+function readInput(what: string, path: string): Uint8Array {
+  let st;
+  try {
+    st = statSync(path);
+  } catch {
+    throw new UsageError(`${what} ${path}: no such file`);
+  }
+  if (!st.isFile()) throw new UsageError(`${what} ${path}: not a regular file`);
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw new UsageError(`${what} ${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+}
+
+export interface ResolvedRun {
+  kernel: Uint8Array;
+  kernelName: string;
+  initrd?: Uint8Array;
+  append: string;
+  memoryMiB: number;
+  smp: number;
+}
+
+/** Read and check every input before anything starts. */
+export function resolveRun(o: RunOptions): ResolvedRun {
+  let kernelPath = o.kernel;
+  let initrdPath = o.initrd;
+  let append = o.append;
+  if (kernelPath === undefined) {
+    if (initrdPath !== undefined) throw new UsageError('--initrd needs --kernel');
+    const g = defaultGuest();
+    if (g === undefined) {
+      throw new UsageError('no default guest yet: run `npm run setup` to fetch it, or pass --kernel and --initrd');
+    }
+    kernelPath = g.kernel;
+    initrdPath = g.initrd;
+    append ??= `${DEFAULT_APPEND} quiet`;
+  }
+  const kernel = readInput('kernel', kernelPath);
+  try {
+    parseElf(kernel, kernelPath);
+  } catch (e) {
+    if (e instanceof ElfError) throw new UsageError(e.message);
+    throw e;
+  }
+  const initrd = initrdPath === undefined ? undefined : readInput('initrd', initrdPath);
+  const ram = o.memoryMiB * 1024 * 1024;
+  if (kernel.length + (initrd?.length ?? 0) > ram) {
+    throw new UsageError(`kernel and initrd (${Math.ceil((kernel.length + (initrd?.length ?? 0)) / 1048576)} MiB) are larger than --memory ${o.memoryMiB}`);
+  }
+  return { kernel, kernelName: kernelPath, initrd, append: append ?? DEFAULT_APPEND, memoryMiB: o.memoryMiB, smp: o.smp };
+}
+
+/** Console escape handling: Ctrl-A x quits, Ctrl-A Ctrl-A sends one Ctrl-A. */
+export class EscapeFilter {
+  private armed = false;
+  constructor(private readonly onQuit: () => void) {}
+
+  filter(data: Uint8Array): Uint8Array {
+    const out: number[] = [];
+    for (const b of data) {
+      if (this.armed) {
+        this.armed = false;
+        if (b === 0x78 /* x */) {
+          this.onQuit();
+          return Uint8Array.from(out);
+        }
+        if (b === 0x01) out.push(0x01);
+        continue;
+      }
+      if (b === 0x01) this.armed = true;
+      else out.push(b);
+    }
+    return Uint8Array.from(out);
+  }
+}
+
+export async function runVm(r: ResolvedRun): Promise<number> {
+  const stdout = process.stdout;
+  const machine = new SpaprMachine({
+    ramBytes: r.memoryMiB * 1024 * 1024,
+    nvcpus: r.smp,
+    kernel: r.kernel,
+    kernelName: r.kernelName,
+    initrd: r.initrd,
+    bootargs: r.append,
+    consoleOut: (b) => stdout.write(b),
+  });
+  const stdin = process.stdin;
+  const raw = stdin.isTTY === true;
+  if (raw) stdin.setRawMode(true);
+  const esc = new EscapeFilter(() => machine.stop());
+  const onData = (d: Buffer): void => {
+    const bytes = esc.filter(d);
+    if (bytes.length > 0) machine.input(bytes);
+  };
+  stdin.on('data', onData);
+  stdin.resume();
+  let reason: ExitReason;
+  try {
+    reason = await machine.run();
+  } finally {
+    stdin.off('data', onData);
+    if (raw) stdin.setRawMode(false);
+    stdin.pause();
+  }
+  switch (reason.kind) {
+    case 'poweroff':
+      return 0;
+    case 'os-term':
+      process.stderr.write(`\nppcbox: the guest terminated: ${reason.message}\n`);
+      return 1;
+    case 'firmware-exit':
+      process.stderr.write('\nppcbox: the guest called the firmware "exit" service\n');
+      return 1;
+    case 'error':
+      process.stderr.write(`\nppcbox: emulator failure: ${reason.error.stack ?? reason.error.message}\n`);
+      return 1;
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (cmd === '--version') {
+    process.stdout.write('ppcbox 0.1.0\n');
+    return 0;
+  }
+  if (cmd !== 'run') {
+    process.stderr.write(`ppcbox: unknown command ${cmd} (try: ppcbox run --help)\n`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  let resolved: ResolvedRun;
+  try {
+    resolved = resolveRun(parseRunArgs(rest));
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`ppcbox: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  return runVm(resolved);
+}
+
+if (process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      process.stderr.write(`ppcbox: ${(e as Error).stack ?? String(e)}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,357 @@
+// The pseries (sPAPR) machine: guest RAM, vCPUs, the PAPR devices (vty, NVRAM, XICS),
+// hypercalls, RTAS and the Open Firmware client interface, composed here and nowhere
+// else. Devices meet through interfaces (IRQ lines, the hcall table, RTAS), never by
+// importing each other.
+import { Cpu, type CpuHooks } from '../../cpu/cpu.js';
+import * as L from '../../cpu/layout.js';
+import { setHypervisorSprs } from '../../cpu/insn/system.js';
+import { setProcessTable } from '../../cpu/mmu/mmu.js';
+import { TB_FREQ } from '../../cpu/timebase.js';
+import { GuestMemory } from '../../memory/guest-memory.js';
+import { SharedRegions } from '../../memory/shared-regions.js';
+import { BQL, IO_THREAD } from '../../host/bql.js';
+import { MainLoop } from '../../host/main-loop.js';
+import { clearExitRequest, setRunState } from '../../host/vcpu-state.js';
+import { SpaprVty, VTY_REG } from '../../hw/char/vty.js';
+import { SpaprNvram, NVRAM_REG } from '../../hw/nvram/spapr-nvram.js';
+import { Xics } from '../../hw/intc/xics.js';
+import { loadElf, parseElf } from '../../loader/elf.js';
+import { RateLimitedLog } from '../../util/ratelimit.js';
+import { HcallTable, arg, H_SUCCESS, H_PARAMETER } from './hcall.js';
+import { registerCpuHcalls, newVcpuPapr, type VcpuPapr } from './hcalls-cpu.js';
+import { Rtas, rtasBlob, RTAS_SIZE } from './rtas.js';
+import { Vof, VOF_ENTRY } from './vof.js';
+import { negotiate, encodeVec5, platformSupport, CasError, type IcMode } from './cas.js';
+import { buildPseriesTree, vioIrq } from './device-tree.js';
+import type { Fdt } from './fdt.js';
+
+export const MIN_RAM_MIB = 256;
+export const MAX_SMP = 8;
+/** Where the kernel image goes (QEMU's spapr kernel-addr). */
+export const KERNEL_ADDR = 0x400000;
+const H_VIO_SIGNAL = 0x104;
+
+export interface SpaprConfig {
+  ramBytes: number;
+  nvcpus: number;
+  /** The kernel: a 64-bit PowerPC ELF (vmlinux). */
+  kernel: Uint8Array;
+  kernelName: string;
+  initrd?: Uint8Array;
+  bootargs: string;
+  icMode?: IcMode;
+  /** Bytes the guest writes to its console (hvc0, and prom_init's messages). */
+  consoleOut: (bytes: Uint8Array) => void;
+  /** Host log lines (guest errors, unknown hypercalls...). */
+  log?: (line: string) => void;
+}
+
+export type ExitReason = { kind: 'poweroff' } | { kind: 'os-term'; message: string } | { kind: 'firmware-exit' } | { kind: 'error'; error: Error };
+
+export class SpaprMachine {
+  readonly mem: GuestMemory;
+  readonly regions = new SharedRegions();
+  /**
+   * This thread's BQL handle. The vCPUs of this machine run on the I/O thread, so one
+   * handle serves both; a vCPU worker thread would build its devices with its own.
+   */
+  readonly bql: BQL;
+  readonly cpus: Cpu[] = [];
+  readonly hcalls: HcallTable;
+  readonly vty: SpaprVty;
+  readonly nvram: SpaprNvram;
+  readonly xics: Xics;
+  readonly rtas: Rtas;
+  readonly vof: Vof;
+  readonly loop: MainLoop;
+  readonly icMode: IcMode;
+  private readonly papr: VcpuPapr[] = [];
+  private tree!: Fdt;
+  private radix = false;
+  private exit: ExitReason | null = null;
+  private exitWaiters: Array<(r: ExitReason) => void> = [];
+  private readonly startMs = performance.now();
+  private readonly log: (line: string) => void;
+  private readonly guestLog = new RateLimitedLog(20, 1000);
+  kernelEntry = 0;
+  initrdBase = 0;
+
+  constructor(readonly cfg: SpaprConfig) {
+    this.icMode = cfg.icMode ?? 'xics';
+    this.log = cfg.log ?? ((l) => process.stderr.write(`ppcbox: ${l}\n`));
+    this.mem = GuestMemory.create(cfg.ramBytes, cfg.nvcpus);
+    this.bql = new BQL(this.mem, IO_THREAD);
+    this.hcalls = new HcallTable(this.bql);
+    const hooks: CpuHooks = {
+      hcall: (c) => {
+        // DESIGN.md rules 3/4: one BQL critical section around the whole dispatch.
+        this.bql.lock();
+        try {
+          this.hcalls.dispatch(c);
+        } finally {
+          this.bql.unlock();
+        }
+      },
+      mmioRead: (pa) => {
+        this.guestLog.log(hooks, () => `guest read from unassigned real address 0x${pa.toString(16)}`);
+        return 0xffffffff;
+      },
+      mmioWrite: (pa) => {
+        this.guestLog.log(hooks, () => `guest write to unassigned real address 0x${pa.toString(16)}`);
+      },
+      log: (m) => this.log(m),
+    };
+    for (let i = 0; i < cfg.nvcpus; i++) {
+      this.cpus.push(new Cpu(this.mem, i, hooks));
+      this.papr.push(newVcpuPapr());
+    }
+    this.xics = new Xics(this.mem, this.regions, this.bql, cfg.nvcpus);
+    this.vty = new SpaprVty(this.mem, this.regions, this.bql, this.xics.claim(vioIrq(VTY_REG), false));
+    this.nvram = new SpaprNvram(this.mem, this.regions, this.bql);
+    this.xics.claim(vioIrq(NVRAM_REG), false);
+    this.nvram.format();
+    this.rtas = new Rtas({
+      bql: this.bql,
+      mem: this.mem,
+      cpus: this.cpus,
+      powerOff: () => this.finish({ kind: 'poweroff' }),
+      reboot: () => this.requestReset(),
+      osTerm: (message) => this.finish({ kind: 'os-term', message }),
+      displayCharacter: (ch) => cfg.consoleOut(Uint8Array.of(ch)),
+      startCpu: (index, entry, r3) => this.startCpu(index, entry, r3),
+      stopSelf: (c) => {
+        setRunState(this.mem, c.index, L.RUN_STOPPED);
+        c.endSlice();
+      },
+      isStopped: (index) => Atomics.load(this.mem.i32, this.cpus[index].wi(L.RUN_STATE)) === L.RUN_STOPPED,
+    });
+    this.xics.registerRtas(this.rtas);
+    this.nvram.registerRtas(this.rtas);
+    this.vof = new Vof(
+      {
+        mem: this.mem,
+        bql: this.bql,
+        write: (b) => cfg.consoleOut(b),
+        clientArchitectureSupport: (c, vec) => this.cas(c, vec),
+        instantiateRtas: (base) => this.mem.writePhys(base, rtasBlob()),
+        quiesce: () => {},
+        exit: () => this.finish({ kind: 'firmware-exit' }),
+        milliseconds: () => Math.floor(performance.now() - this.startMs),
+      },
+      buildPseriesTree({ ramBytes: cfg.ramBytes, nvcpus: cfg.nvcpus, bootargs: cfg.bootargs, icMode: 'xics' }),
+    );
+    this.vty.registerHcalls(this.hcalls);
+    this.xics.registerHcalls(this.hcalls);
+    this.rtas.registerHcalls(this.hcalls);
+    this.vof.registerHcalls(this.hcalls);
+    registerCpuHcalls(
+      this.hcalls,
+      {
+        bql: this.bql,
+        cpus: this.cpus,
+        ramBytes: cfg.ramBytes,
+        radixNegotiated: () => this.radix,
+        setProcessTable: (pate1) => setProcessTable(this.mem, pate1),
+        ciLoad: () => 0xffffffffffffffffn,
+        ciStore: () => {},
+      },
+      this.papr,
+    );
+    this.hcalls.register(H_VIO_SIGNAL, 'H_VIO_SIGNAL', (c) => {
+      this.bql.assertHeld('H_VIO_SIGNAL');
+      const unit = arg(c, 1);
+      const mode = arg(c, 2);
+      if (mode > 1) return H_PARAMETER;
+      if (unit === VTY_REG) this.vty.setSignal(mode);
+      else if (unit !== NVRAM_REG) return H_PARAMETER;
+      return H_SUCCESS;
+    });
+    this.loop = new MainLoop({
+      cpus: this.cpus,
+      bql: this.bql,
+      afterRound: () => this.flushConsole(),
+    });
+    // Validate the kernel before anything runs (clear error, nothing started).
+    parseElf(cfg.kernel, cfg.kernelName);
+    this.bql.with(() => this.resetLocked());
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+  /**
+   * Machine reset (DESIGN.md rule 5), in one BQL critical section: vCPUs stopped, devices
+   * reset first (quiet), then negotiated (CAS) state and the interrupt controller, then
+   * the firmware state, the device tree and the boot vCPU's entry state.
+   */
+  private resetLocked(): void {
+    this.bql.assertHeld('machine reset');
+    for (const c of this.cpus) setRunState(this.mem, c.index, L.RUN_STOPPED);
+    // Devices first, so nothing raises an interrupt into a half-reset controller.
+    this.vty.reset();
+    this.xics.reset();
+    this.radix = false;
+    setProcessTable(this.mem, null);
+    // Guest RAM from scratch: nothing of a previous boot survives (a new memory is zero).
+    if (this.booted) this.mem.u8.fill(0, L.RAM_OFFSET, L.RAM_OFFSET + this.mem.ramSize);
+    this.booted = true;
+    const cfg = this.cfg;
+    const kernel = loadElf(this.mem, cfg.kernel, { base: KERNEL_ADDR, name: cfg.kernelName });
+    this.kernelEntry = kernel.entry;
+    let initrd: { start: number; size: number } | undefined;
+    if (cfg.initrd !== undefined && cfg.initrd.length > 0) {
+      const start = alignUp(kernel.highest + 0x10000, 0x10000);
+      if (start + cfg.initrd.length > cfg.ramBytes) {
+        throw new Error(`kernel and initrd (${Math.ceil((start + cfg.initrd.length) / 1048576)} MiB) do not fit in ${cfg.ramBytes / 1048576} MiB of RAM`);
+      }
+      this.mem.writePhys(start, cfg.initrd);
+      initrd = { start, size: cfg.initrd.length };
+    }
+    this.initrdBase = initrd?.start ?? 0;
+    this.tree = buildPseriesTree({
+      ramBytes: cfg.ramBytes,
+      nvcpus: cfg.nvcpus,
+      bootargs: cfg.bootargs,
+      initrd,
+      kernel: { start: kernel.lowest, size: kernel.highest - kernel.lowest, littleEndian: kernel.littleEndian },
+      icMode: 'xics',
+      rtasBlobSize: RTAS_SIZE,
+      rtasCalls: this.rtas.implemented(),
+    });
+    this.tree.findNode('/chosen')?.setProp('ibm,arch-vec-5-platform-support', Uint8Array.from(platformSupport(this.icMode)));
+    this.tree.assignPhandles();
+    const stack = this.vof.reset(this.tree, cfg.ramBytes);
+    this.vof.claimFixed(kernel.lowest, kernel.highest - kernel.lowest, 'kernel');
+    if (initrd !== undefined) this.vof.claimFixed(initrd.start, initrd.size, 'initrd');
+    this.vof.openStore('/chosen', 'stdout', '/vdevice/vty@71000000');
+    this.vof.updateAvailable();
+    this.mem.writePhys(VOF_ENTRY, Vof.stub());
+    for (const c of this.cpus) this.resetCpu(c);
+    // The boot vCPU enters the kernel as an IEEE 1275 client: 32-bit, big-endian,
+    // ME and FP on; r1 stack, r3/r4 initrd, r5 client-interface entry.
+    const boot = this.cpus[0];
+    boot.setGPR32(1, stack, 0);
+    boot.setGPR32(3, this.initrdBase, 0);
+    boot.setGPR32(4, initrd?.size ?? 0, 0);
+    boot.setGPR32(5, VOF_ENTRY, 0);
+    boot.setMSR(L.MSR_ME | L.MSR_FP, 0);
+    boot.nia = BigInt(this.kernelEntry);
+    boot.syncOut();
+    setRunState(this.mem, 0, L.RUN_RUNNING);
+  }
+
+  private resetCpu(c: Cpu): void {
+    for (let n = 0; n < 32; n++) c.setGPR32(n, 0, 0);
+    c.cr = 0;
+    for (const off of [L.XER_SO, L.XER_OV, L.XER_CA, L.XER_OV32, L.XER_CA32, L.XER_BC, L.FPSCR, L.VSCR]) c.u32[c.wi(off)] = 0;
+    c.u8.fill(0, c.base + L.VSR, c.base + L.VSR + 64 * 16);
+    c.u8.fill(0, c.base + L.SPR, c.base + L.SPR + 1024 * 8);
+    c.u32[c.wi(L.RESV_LEN)] = 0;
+    Atomics.store(c.i32, c.wi(L.IRQ_PENDING), 0);
+    Atomics.store(c.i32, c.wi(L.PROD), 0);
+    clearExitRequest(this.mem, c.index);
+    setHypervisorSprs(c);
+    c.f64[(c.base + L.DEC_EXPIRY) >> 3] = c.tb() + 0x7fffffff;
+    c.setMSR(L.MSR_ME | L.MSR_FP, 0);
+    c.nia = 0n;
+    c.tlbFlushAll();
+    c.syncOut();
+  }
+
+  private startCpu(index: number, entry: number, r3: number): boolean {
+    const c = this.cpus[index];
+    if (Atomics.load(c.i32, c.wi(L.RUN_STATE)) !== L.RUN_STOPPED) return false;
+    // As QEMU: 64-bit, ME on, translation off; LPCR (ILE, AIL, HR...) as the caller's.
+    const lpcrW = this.cpus[0].wi(L.SPR + 8 * L.SPR_LPCR);
+    c.u32[c.wi(L.SPR + 8 * L.SPR_LPCR)] = this.cpus[0].u32[lpcrW];
+    c.u32[c.wi(L.SPR + 8 * L.SPR_LPCR) + 1] = this.cpus[0].u32[lpcrW + 1];
+    c.setGPR32(3, r3, 0);
+    c.setMSR(L.MSR_ME, L.MSR_HI_SF);
+    c.nia = BigInt(entry);
+    c.tlbFlushAll();
+    c.syncOut();
+    setRunState(this.mem, index, L.RUN_RUNNING);
+    return true;
+  }
+
+  private cas(c: Cpu, vec: number): number {
+    const pvr = Number(c.spr(L.SPR_PVR) & 0xffffffffn);
+    try {
+      const r = negotiate(this.mem, vec, pvr, this.icMode);
+      this.radix = r.radix;
+      this.tree.findNode('/chosen')?.setProp('ibm,architecture-vec-5', encodeVec5(r.ov5));
+      if (r.compatPvr !== 0) {
+        for (const n of this.tree.nodes()) if (n.getProp('device_type') !== undefined && n.getString('device_type') === 'cpu') n.setU32('cpu-version', r.compatPvr);
+      }
+      return 0;
+    } catch (e) {
+      if (e instanceof CasError) {
+        this.log(`CAS failed: ${e.message}`);
+        this.finish({ kind: 'error', error: e });
+        return 0xffffffff;
+      }
+      throw e;
+    }
+  }
+
+  private resetPending = false;
+  private booted = false;
+
+  /** Guest or user asked for a reset: done between rounds, outside guest code. */
+  requestReset(): void {
+    this.resetPending = true;
+    for (const c of this.cpus) c.endSlice();
+  }
+
+  private flushConsole(): void {
+    const out = this.vty.drainOutput();
+    if (out.length > 0) this.cfg.consoleOut(out);
+    if (this.resetPending) {
+      this.resetPending = false;
+      this.bql.with(() => this.resetLocked());
+    }
+  }
+
+  /** Host keystrokes for the console. */
+  input(bytes: Uint8Array): void {
+    this.bql.with(() => this.vty.pushInput(bytes));
+    this.loop.kick();
+  }
+
+  private finish(r: ExitReason): void {
+    if (this.exit !== null) return;
+    this.exit = r;
+    for (const c of this.cpus) c.endSlice();
+    this.flushConsole();
+    this.loop.stop();
+  }
+
+  /** Run until the guest powers off (or fails). */
+  async run(): Promise<ExitReason> {
+    try {
+      await this.loop.start();
+    } catch (e) {
+      this.flushConsole();
+      return { kind: 'error', error: e instanceof Error ? e : new Error(String(e)) };
+    }
+    this.flushConsole();
+    return this.exit ?? { kind: 'poweroff' };
+  }
+
+  /** Stop from the host side (e.g. Ctrl-A x). */
+  stop(): void {
+    this.finish({ kind: 'poweroff' });
+  }
+
+  /** Guest instructions retired so far (all vCPUs). */
+  retired(): number {
+    return this.cpus.reduce((s, c) => s + c.retired, 0);
+  }
+
+  /** Seconds of guest timebase since start (for readouts). */
+  guestSeconds(): number {
+    return this.cpus[0].tb() / TB_FREQ;
+  }
+}
+
+function alignUp(v: number, a: number): number {
+  return Math.ceil(v / a) * a;
+}
