@@ -3,7 +3,7 @@
 // case at different addresses; the base register is cleared and update-form RAs are
 // turned into offsets before registers are compared. Stores and reservations need
 // writable memory at a common address, so they are covered by the hand-worked tests.
-// These cases need bl, mflr, addi and subf from other families: skipped until those land.
+// These cases also need bl, mflr, addi and subf (other families): skipped if any is missing.
 import { describe, it } from 'vitest';
 import { expectOracle, type OracleCase, type Field } from './oracle/oracle.js';
 import { OPS, OP31, illegal } from '../../emulator/cpu/decode.js';
