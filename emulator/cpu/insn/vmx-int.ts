@@ -208,6 +208,46 @@ function vcmpequb(c: Cpu, insn: number): void {
   }
 }
 
+// Modulo add/subtract of bytes, halfwords and words: whole words at a time (carries
+// kept inside each element by masking the top bit of every element).
+const M_ADDB = 0;
+const M_ADDH = 1;
+const M_ADDW = 2;
+const M_SUBB = 3;
+const M_SUBH = 4;
+const M_SUBW = 5;
+
+function modArith(c: Cpu, insn: number, kind: number): void {
+  needVMX(c);
+  const u32 = c.u32;
+  const t = vw(c, 32 + ((insn >>> 21) & 31));
+  const a = vw(c, 32 + ((insn >>> 16) & 31));
+  const b = vw(c, 32 + ((insn >>> 11) & 31));
+  const top = kind === M_ADDB || kind === M_SUBB ? 0x80808080 : 0x80008000;
+  const low = ~top;
+  for (let k = 0; k < 4; k++) {
+    const x = u32[a + k];
+    const y = u32[b + k];
+    let r: number;
+    switch (kind) {
+      case M_ADDW:
+        r = x + y;
+        break;
+      case M_SUBW:
+        r = x - y;
+        break;
+      case M_ADDB:
+      case M_ADDH:
+        r = ((x & low) + (y & low)) ^ ((x ^ y) & top);
+        break;
+      default:
+        r = ((x | top) - (y & low)) ^ ((x ^ ~y) & top);
+        break;
+    }
+    u32[t + k] = r;
+  }
+}
+
 // ---------------------------------------------------------------- doublewords
 
 const D_ADD = 0;
@@ -567,14 +607,14 @@ function dwordOp(op: number) {
 }
 
 // Modulo and saturating add/subtract.
-reg4(0, byteOp(ADDM)); // vaddubm
-reg4(64, halfOp(ADDM)); // vadduhm
-reg4(128, wordOp(ADDM)); // vadduwm
+reg4(0, (c, i) => modArith(c, i, M_ADDB)); // vaddubm
+reg4(64, (c, i) => modArith(c, i, M_ADDH)); // vadduhm
+reg4(128, (c, i) => modArith(c, i, M_ADDW)); // vadduwm
 reg4(192, dwordOp(D_ADD)); // vaddudm
 reg4(256, (c, i) => addSubQuad(c, i, false)); // vadduqm
-reg4(1024, byteOp(SUBM)); // vsububm
-reg4(1088, halfOp(SUBM)); // vsubuhm
-reg4(1152, wordOp(SUBM)); // vsubuwm
+reg4(1024, (c, i) => modArith(c, i, M_SUBB)); // vsububm
+reg4(1088, (c, i) => modArith(c, i, M_SUBH)); // vsubuhm
+reg4(1152, (c, i) => modArith(c, i, M_SUBW)); // vsubuwm
 reg4(1216, dwordOp(D_SUB)); // vsubudm
 reg4(1280, (c, i) => addSubQuad(c, i, true)); // vsubuqm
 reg4(512, byteOp(ADDUS)); // vaddubs

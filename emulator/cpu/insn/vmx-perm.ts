@@ -172,26 +172,43 @@ function select(c: Cpu, t: number, a: number, b: number, m: number): void {
 
 // ---------------------------------------------------------------- permutes
 
+// Snapshot of two source registers in host storage order: A in words 0-3, B in 4-7.
+// ISA byte k (0-31) of A || B is then p8[k ^ 7], whatever register the result aliases.
+const p32 = new Uint32Array(8);
+const p8 = new Uint8Array(p32.buffer);
+
+function snapshot(c: Cpu, a: number, b: number): void {
+  const u32 = c.u32;
+  const wa = vw(c, a);
+  const wb = vw(c, b);
+  p32[0] = u32[wa];
+  p32[1] = u32[wa + 1];
+  p32[2] = u32[wa + 2];
+  p32[3] = u32[wa + 3];
+  p32[4] = u32[wb];
+  p32[5] = u32[wb + 1];
+  p32[6] = u32[wb + 2];
+  p32[7] = u32[wb + 3];
+}
+
 /** vperm: byte i = (VRA || VRB)[VRC byte i & 31]; vpermr counts from the other end. */
 function vperm(c: Cpu, insn: number): void {
   needVMX(c);
-  readBytes(c, vra(insn), 0);
-  readBytes(c, vrb(insn), 16);
+  snapshot(c, vra(insn), vrb(insn));
   const u8 = c.u8;
   const bt = vb(c, vrt(insn));
   const bc = vb(c, vrc(insn));
   // Result byte i and control byte i share a storage position: safe when VRT = VRC.
-  for (let o = 0; o < 16; o++) u8[bt + o] = sb[u8[bc + o] & 31];
+  for (let o = 0; o < 16; o++) u8[bt + o] = p8[(u8[bc + o] & 31) ^ 7];
 }
 
 function vpermr(c: Cpu, insn: number): void {
   needVMX(c);
-  readBytes(c, vra(insn), 0);
-  readBytes(c, vrb(insn), 16);
+  snapshot(c, vra(insn), vrb(insn));
   const u8 = c.u8;
   const bt = vb(c, vrt(insn));
   const bc = vb(c, vrc(insn));
-  for (let o = 0; o < 16; o++) u8[bt + o] = sb[31 - (u8[bc + o] & 31)];
+  for (let o = 0; o < 16; o++) u8[bt + o] = p8[(31 - (u8[bc + o] & 31)) ^ 7];
 }
 
 /** vpermxor: byte i = VRA[VRC byte i >> 4] ^ VRB[VRC byte i & 15]. */
@@ -248,14 +265,26 @@ function xxpermdi(c: Cpu, insn: number): void {
   u32[wt + 3] = b1;
 }
 
-/** vsldoi: bytes SH..SH+15 of VRA || VRB. */
+/** vsldoi: bytes SH..SH+15 of VRA || VRB, as a funnel shift of the eight ISA words. */
 function vsldoi(c: Cpu, insn: number): void {
   needVMX(c);
   const sh = (insn >>> 6) & 15;
-  readBytes(c, vra(insn), 0);
-  readBytes(c, vrb(insn), 16);
-  for (let i = 0; i < 16; i++) rb[i] = sb[i + sh];
-  writeBytes(c, vrt(insn));
+  snapshot(c, vra(insn), vrb(insn));
+  const q = sh >>> 2;
+  const r = (sh & 3) << 3;
+  // ISA word j of A || B is p32[j ^ 1].
+  let w0 = p32[q ^ 1];
+  let w1 = p32[(q + 1) ^ 1];
+  let w2 = p32[(q + 2) ^ 1];
+  let w3 = p32[(q + 3) ^ 1];
+  if (r !== 0) {
+    const w4 = p32[(q + 4) ^ 1];
+    w0 = (w0 << r) | (w1 >>> (32 - r));
+    w1 = (w1 << r) | (w2 >>> (32 - r));
+    w2 = (w2 << r) | (w3 >>> (32 - r));
+    w3 = (w3 << r) | (w4 >>> (32 - r));
+  }
+  setWords(c, vrt(insn), w0, w1, w2, w3);
 }
 
 /** xxsldwi: words SHW..SHW+3 of XA || XB. */
