@@ -55,7 +55,7 @@ export const NIA = 0x128; // u64: next instruction address (written back at ever
 export const MSR = 0x130; // u64
 export const RESV_ADDR = 0x138; // u64 reservation real address
 export const RESV_LEN = 0x140; // u32 reservation length in bytes, 0 = no reservation
-export const RESV_VAL = 0x148; // 16 bytes: the value loaded by the larx (for compare-and-swap at stcx.)
+export const RESV_VAL = 0x148; // 16 bytes: the larx operand as its bytes lay in memory (compare-and-swap at stcx.; insn/atomic.ts)
 export const IRQ_PENDING = 0x160; // u32 bit mask of asynchronous interrupt sources (IRQ_* below), set with Atomics
 export const RUN_STATE = 0x164; // u32 RUN_* below
 export const EXIT_REQ = 0x168; // u32 nonzero: leave run() at the next instruction boundary (Atomics)
