@@ -15,12 +15,11 @@ function binCases(asm: string, a: bigint[], b: bigint[], fpscr: bigint): OracleC
 }
 
 function zipCases(asm: string, a: bigint[], b: bigint[], fpscr: bigint, c?: bigint[]): OracleCase[] {
-  return a.map((x, i) => ({
-    asm,
-    vsr: c ? { 2: fprVsr(x), 3: fprVsr(b[i]), 4: fprVsr(c[i]) } : { 2: fprVsr(x), 3: fprVsr(b[i]) },
-    fpscr,
-    compare: ['fpscr', 'vsr', 'cr'],
-  }));
+  return a.map((x, i): OracleCase => {
+    const vsr: Record<number, bigint> = { 2: fprVsr(x), 3: fprVsr(b[i]) };
+    if (c) vsr[4] = fprVsr(c[i]);
+    return { asm, vsr, fpscr, compare: ['fpscr', 'vsr', 'cr'] };
+  });
 }
 
 const RNS = [0n, 1n, 2n, 3n];
@@ -33,7 +32,9 @@ describe('FP arithmetic vs qemu-user: special operands', () => {
   for (const op of ['fsqrt', 'fsqrts', 'fre', 'fres', 'frsqrte', 'frsqrtes', 'frsp']) {
     it(op, () => {
       const cases: OracleCase[] = [];
-      for (const rn of RNS) for (const x of SPECIAL_DOUBLES) cases.push({ asm: `${op}. 1,3`, vsr: { 3: fprVsr(x) }, fpscr: rn, compare: ['fpscr', 'vsr', 'cr'] });
+      // fre(+-0): the ISA gives +-inf (QEMU 7.2: +-1/2); checked in fp.test.ts.
+      const vals = op.startsWith('fre') ? SPECIAL_DOUBLES.filter((x) => (x & 0x7fffffffffffffffn) !== 0n) : SPECIAL_DOUBLES;
+      for (const rn of RNS) for (const x of vals) cases.push({ asm: `${op}. 1,3`, vsr: { 3: fprVsr(x) }, fpscr: rn, compare: ['fpscr', 'vsr', 'cr'] });
       expectOracleFP(op, cases);
     }, T);
   }
@@ -105,7 +106,8 @@ describe('FP fused multiply-add vs qemu-user', () => {
       cases.push({ asm: 'fmadd. 1,2,4,3', vsr: { 2: fprVsr(x), 4: fprVsr(y), 3: fprVsr(z) }, compare: ['fpscr', 'vsr', 'cr'] });
       cases.push({ asm: 'fnmsubs 1,2,4,3', vsr: { 2: fprVsr(x), 4: fprVsr(y), 3: fprVsr(z) }, compare: ['fpscr', 'vsr', 'cr'] });
     }
-    expectOracleFP('fma specials', cases);
+    // inf*0 + SNaN: the ISA sets VXSNAN as well as VXIMZ (QEMU 7.2 only VXIMZ).
+    expectOracleFP('fma specials', cases, 'le', 0x01000000n);
   }, T);
 
   it('fnmadd/fnmsub under directed rounding = fmadd/fmsub then fneg (ISA: negate after rounding)', () => {

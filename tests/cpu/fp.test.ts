@@ -241,3 +241,60 @@ describe('FPSCR instructions (hand-worked)', () => {
     expect(fpscr(c)).toBe(3);
   });
 });
+
+describe('ISA behaviour where QEMU 7.2 differs (hand-worked)', () => {
+  it('FR is set when rounding increments the magnitude (1 - 2^-60 rounds up to 1)', () => {
+    const c = makeCpu();
+    setFpr(c, 2, bitsOf(1));
+    setFpr(c, 3, bitsOf(2 ** -60));
+    exec(c, [A(63, 1, 2, 3, 0, 20)]); // fsub
+    expect(fpr(c, 1)).toBe(bitsOf(1));
+    expect(fpscr(c)).toBe((0x80000000 | 0x02000000 | 0x40000 | 0x20000 | 0x4000) >>> 0); // FX XX FR FI +normal
+    exec(c, [A(63, 1, 2, 3, 0, 21)]); // fadd: rounds down, FR clear
+    expect(fpscr(c) & 0x60000).toBe(0x20000);
+  });
+
+  it('fnmadd negates the rounded result: under round-to-+inf the magnitude rounds up', () => {
+    const c = makeCpu();
+    setFpscr(c, 2); // RN = +inf
+    setFpr(c, 2, bitsOf(1 + 2 ** -52));
+    setFpr(c, 4, bitsOf(1 + 2 ** -52));
+    setFpr(c, 3, bitsOf(0));
+    exec(c, [A(63, 1, 2, 3, 4, 31)]); // fnmadd: -(RP(1 + 2^-51 + 2^-104)) = -(1 + 3 * 2^-52)
+    expect(fpr(c, 1)).toBe(bitsOf(-(1 + 3 * 2 ** -52)));
+    exec(c, [A(63, 1, 2, 3, 4, 29)]); // fmadd
+    expect(fpr(c, 1)).toBe(bitsOf(1 + 3 * 2 ** -52));
+  });
+
+  it('fre of +-0 is +-inf with ZX', () => {
+    const c = makeCpu();
+    setFpr(c, 3, 0x8000000000000000n);
+    exec(c, [A(63, 1, 0, 3, 0, 24)]);
+    expect(fpr(c, 1)).toBe(0xfff0000000000000n);
+    expect(fpscr(c)).toBe((0x80000000 | 0x04000000 | 0x9000) >>> 0); // FX ZX, FPRF -inf
+  });
+
+  it('fcfids sets FPRF', () => {
+    const c = makeCpu();
+    setFpr(c, 3, 0xfffffffffffffffdn); // -3
+    exec(c, [X(59, 1, 0, 3, 846)]);
+    expect(fpr(c, 1)).toBe(bitsOf(-3));
+    expect(fpscr(c)).toBe(0x8000); // -normal
+  });
+
+  it('fmadd of inf * 0 + SNaN sets VXIMZ and VXSNAN and returns the quieted SNaN', () => {
+    const c = makeCpu();
+    setFpr(c, 2, 0x7ff0000000000000n);
+    setFpr(c, 4, 0n);
+    setFpr(c, 3, 0xfff0000000000005n);
+    exec(c, [A(63, 1, 2, 3, 4, 29)]);
+    expect(fpr(c, 1)).toBe(0xfff8000000000005n);
+    expect(fpscr(c)).toBe((0x80000000 | 0x20000000 | 0x01000000 | 0x00100000 | 0x11000) >>> 0);
+  });
+
+  it('mtfsb1 of an exception bit sets FX', () => {
+    const c = makeCpu();
+    exec(c, [X(63, 3, 0, 0, 38)]); // mtfsb1 3 (OX)
+    expect(fpscr(c)).toBe(0x90000000);
+  });
+});

@@ -350,8 +350,10 @@ function fsqrts(c: Cpu, insn: number): void {
 }
 
 // ------------------------------------------------------------------ estimates
-// QEMU computes the estimates exactly: fre = 1/x and frsqrte = 1/sqrt(x) (two
-// roundings), with the accumulated flags; fre(+-0) gives +-1/2 and raises ZX.
+// The estimates are computed as QEMU does, exactly: fre = 1/x and frsqrte = 1/sqrt(x)
+// (two roundings), with the accumulated flags (hardware gives a less precise estimate;
+// the ISA allows any within its error bound). fre(+-0) is +-inf with ZX, as the ISA's
+// table says (QEMU 7.2 returns +-1/2 there).
 
 function fre(c: Cpu, insn: number): void {
   checkFP(c);
@@ -361,7 +363,7 @@ function fre(c: Cpu, insn: number): void {
   const single = insn >>> 26 === 59;
   if (b === 0) {
     res.kind = (fpscr & ZE) !== 0 ? KIND_NONE : KIND_VALUE;
-    res.v = 1 / b > 0 ? 0.5 : -0.5;
+    res.v = 1 / b;
     res.exc = ZX;
     res.stat = 0;
   } else {
@@ -427,12 +429,12 @@ function fmaCore(c: Cpu, fpscr: number, insn: number, variant: number, single: b
     if (neg) res.v = -res.v;
     return;
   }
-  // NaNs first (FRA, FRB, FRC); inf * 0 is invalid even when FRB is a NaN (QEMU then
-  // reports VXIMZ alone, without VXSNAN, and returns FRB quieted).
+  // NaNs first (FRA, FRB, FRC); inf * 0 is invalid even when FRB is a NaN, and then
+  // both VXIMZ and (for an SNaN FRB) VXSNAN are set, as the ISA lists both causes.
+  // (QEMU 7.2 reports VXIMZ alone there.)
   const imz = (a === 0 && cc - cc !== 0 && cc === cc) || (cc === 0 && a - a !== 0 && a === a);
   if (a !== a || b !== b || cc !== cc) {
-    propagateNaN(c, fpscr, fra, frb, frc, 0);
-    if (imz) setInvalid(fpscr, VXIMZ, res.hi, res.lo);
+    propagateNaN(c, fpscr, fra, frb, frc, imz ? VXIMZ : 0);
     if (single) singleNaN();
     return;
   }
@@ -505,6 +507,8 @@ function fsel(c: Cpu, insn: number): void {
   const dst = fpr4(c, (insn >>> 21) & 31);
   u32[dst] = u32[src];
   u32[dst + 1] = u32[src + 1];
+  u32[dst + 2] = 0;
+  u32[dst + 3] = 0;
   if ((insn & 1) !== 0) {
     setCR1(c, u32[(c.base >> 2) + FPSCR4]);
   }

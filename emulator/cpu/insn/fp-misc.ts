@@ -24,6 +24,7 @@ import {
   FPCC_MASK,
   FPRF_MASK,
   FPRF_SHIFT,
+  FPRF_QNAN,
   EXC_ALL,
   RN_MASK,
   withSummaries,
@@ -435,7 +436,11 @@ function convToInt(c: Cpu, insn: number, kind: number): void {
   const u32 = c.u32;
   const fw = (c.base >> 2) + FPSCR4;
   let f = u32[fw] & ~(FR | FI);
-  if (invalid) exc |= VXCVI;
+  if (invalid) {
+    exc |= VXCVI;
+    // QEMU sets FPRF to the QNaN class (C FU) on a disabled invalid conversion; otherwise FPRF is kept.
+    if ((f & VE) === 0) f = (f & ~FPRF_MASK) | (FPRF_QNAN << FPRF_SHIFT);
+  }
   if (!invalid || (f & VE) === 0) setFPRBits(c, (insn >>> 21) & 31, lo >>> 0, hi >>> 0);
   f |= stat;
   if (exc !== 0) f = raiseBits(f, exc);
