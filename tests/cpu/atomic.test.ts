@@ -4,6 +4,7 @@ import { makeCpu, exec, CODE_BASE } from './harness.js';
 import { Cpu, defaultHooks } from '../../emulator/cpu/cpu.js';
 import * as L from '../../emulator/cpu/layout.js';
 import { raiseDSI } from '../../emulator/cpu/exceptions.js';
+import { cas64For } from '../../emulator/cpu/insn/atomic.js';
 
 const X = (rt: number, ra: number, rb: number, xo: number, rc = 0): number =>
   ((31 << 26) | (rt << 21) | (ra << 16) | (rb << 11) | (xo << 1) | rc) >>> 0;
@@ -441,5 +442,69 @@ describe.each([
     // Every increment took at least 5 instructions; contention shows up as retries.
     expect(retired).toBeGreaterThanOrEqual(2 * N * 5);
     if (k0 === k1) expect(retired).toBeGreaterThan(2 * N * 5);
+  });
+});
+
+describe('doubleword stdcx. with parallel vCPUs (wasm 64-bit compare-and-swap)', () => {
+  it('cas64 swaps only when all 8 bytes match', () => {
+    const c = makeCpu();
+    const cas = cas64For(c.mem.memory);
+    const p = L.RAM_OFFSET + A;
+    c.u32[p >> 2] = 0x11111111;
+    c.u32[(p >> 2) + 1] = 0x22222222;
+    expect(cas(p, 0x11111111, 0x22222223, 5, 6)).toBe(0);
+    expect([c.u32[p >> 2], c.u32[(p >> 2) + 1]]).toEqual([0x11111111, 0x22222222]);
+    expect(cas(p, 0x11111111, 0x22222222, 0xfffffffe, 0x80000000)).toBe(1);
+    expect([c.u32[p >> 2], c.u32[(p >> 2) + 1]]).toEqual([0xfffffffe, 0x80000000]);
+    expect(cas64For(c.mem.memory)).toBe(cas); // bound once per memory
+  });
+
+  describe.each([
+    ['little-endian', false],
+    ['big-endian', true],
+  ])('%s', (_name, be) => {
+    // 1: ldarx 3,0,4 ; addi 3,3,1 ; stdcx. 3,0,4 ; bne- 1b ; bdnz 1b ; 2: b 2b
+    const bc = (bo: number, bi: number, bd: number): number => ((16 << 26) | (bo << 21) | (bi << 16) | (bd & 0xfffc)) >>> 0;
+    const LOOP = [ldarx(3, 0, 4), D(14, 3, 3, 1), stdcx(3, 0, 4), bc(4, 2, -12), bc(16, 0, -16), 0x48000000];
+    const DONE = BigInt(CODE_BASE + 20);
+    const N = 200;
+
+    it.each([1, 2])('interleaved ldarx/stdcx. increments across the 32-bit carry (%i vCPUs declared)', (declared) => {
+      const c0 = makeCpu({ bigEndian: be });
+      c0.u32[L.M_NVCPUS >> 2] = declared;
+      for (let k = 0; k < LOOP.length; k++) c0.dv.setUint32(L.RAM_OFFSET + CODE_BASE + 4 * k, LOOP[k], !be);
+      c0.dv.setBigUint64(L.RAM_OFFSET + A, 0xffffff80n, !be); // the count crosses 2^32
+      const c1 = new Cpu(c0.mem, 1, defaultHooks);
+      c1.setMSR(c0.u32[c0.wi(L.MSR)], L.MSR_HI_SF);
+      c1.u32[c1.wi(L.RUN_STATE)] = L.RUN_RUNNING;
+      c1.f64[(c1.base + L.DEC_EXPIRY) >> 3] = 2 ** 52;
+      for (const c of [c0, c1]) {
+        c.setGPR(4, BigInt(A));
+        c.setSPR(L.SPR_CTR, BigInt(N));
+        c.nia = BigInt(CODE_BASE);
+      }
+      for (let guard = 0; guard < 100000 && (c0.nia !== DONE || c1.nia !== DONE); guard++) {
+        if (c0.nia !== DONE) c0.run(1);
+        if (c1.nia !== DONE) c1.run(1);
+      }
+      expect(c0.nia).toBe(DONE);
+      expect(c1.nia).toBe(DONE);
+      expect(c0.dv.getBigUint64(L.RAM_OFFSET + A, !be)).toBe(0xffffff80n + BigInt(2 * N));
+    });
+
+    it('stdcx. fails through the wasm path when another vCPU changed the doubleword', () => {
+      const c = makeCpu({ bigEndian: be });
+      c.u32[L.M_NVCPUS >> 2] = 2;
+      c.setGPR(4, BigInt(A));
+      c.setGPR(5, 0n);
+      c.setGPR(6, 0x0123456789abcdefn);
+      exec(c, [ldarx(3, 4, 5)]);
+      c.u8[L.RAM_OFFSET + A + 6] ^= 1; // another vCPU's store to the high-address half
+      exec(c, [stdcx(6, 4, 5)]);
+      expect(cr0(c)).toBe(0);
+      exec(c, [ldarx(3, 4, 5), stdcx(6, 4, 5)]);
+      expect(cr0(c)).toBe(EQ);
+      expect(c.dv.getBigUint64(L.RAM_OFFSET + A, !be)).toBe(0x0123456789abcdefn);
+    });
   });
 });

@@ -18,10 +18,9 @@
 // - 4 bytes: Atomics.compareExchange on the shared Int32Array.
 // - 1 and 2 bytes: the same, on the aligned word that contains them (retried while only
 //   the neighbouring bytes change).
-// - 8 bytes: today a plain compare then two word writes, which is exact while one vCPU
-//   runs at a time. For parallel vCPUs it becomes one wasm i64.atomic.rmw.cmpxchg on the
-//   shared memory (a tiny wasm helper taking the halves as i32 pairs, or the block
-//   translator's own code), keeping BigInt off this path.
+// - 8 bytes: with more than one vCPU, wasm i64.atomic.rmw.cmpxchg on the shared memory
+//   through a tiny hand-assembled helper module (halves passed as i32 pairs, so no
+//   BigInt); with one vCPU a plain compare then two word writes, which is then exact.
 // - 16 bytes (lqarx/stqcx.): neither JS nor wasm has a 128-bit compare-and-swap. With
 //   parallel vCPUs stqcx. will run as an exclusive section (all other vCPUs parked at an
 //   instruction boundary, like QEMU's cpu_exec_step_atomic), compare and write there.
@@ -30,6 +29,46 @@ import * as L from '../layout.js';
 import { reg31 } from '../decode.js';
 import { raiseIllegal, raiseAlignment, raiseDSI } from '../exceptions.js';
 import { ACCESS_READ, ACCESS_WRITE } from '../mmu/mmu.js';
+
+/**
+ * cas64(addr, expLo, expHi, newLo, newHi): 1 if the 8 bytes at byte offset addr of the
+ * imported shared memory held exp (little-endian i64) and now hold new, else 0. In text form:
+ *   (import "e" "m" (memory 0 65536 shared))
+ *   (func (export "cas64") (param i32 i32 i32 i32 i32) (result i32) (local i64)
+ *     (i64.eq (i64.atomic.rmw.cmpxchg (local.get 0)
+ *               (local.tee 5 (i64.or (i64.shl (i64.extend_i32_u (local.get 2)) (i64.const 32))
+ *                                    (i64.extend_i32_u (local.get 1))))
+ *               (i64.or (i64.shl (i64.extend_i32_u (local.get 4)) (i64.const 32))
+ *                       (i64.extend_i32_u (local.get 3))))
+ *             (local.get 5)))
+ */
+const CAS64_WASM = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+  0x01, 0x0a, 0x01, 0x60, 0x05, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x01, 0x7f, // type (i32 x5) -> i32
+  0x02, 0x0b, 0x01, 0x01, 0x65, 0x01, 0x6d, 0x02, 0x03, 0x00, 0x80, 0x80, 0x04, // import e.m shared memory
+  0x03, 0x02, 0x01, 0x00, // function 0 of type 0
+  0x07, 0x09, 0x01, 0x05, 0x63, 0x61, 0x73, 0x36, 0x34, 0x00, 0x00, // export "cas64"
+  0x0a, 0x25, 0x01, 0x23, 0x01, 0x01, 0x7e, // code: one body, one i64 local
+  0x20, 0x00,
+  0x20, 0x02, 0xad, 0x42, 0x20, 0x86, 0x20, 0x01, 0xad, 0x84, 0x22, 0x05,
+  0x20, 0x04, 0xad, 0x42, 0x20, 0x86, 0x20, 0x03, 0xad, 0x84,
+  0xfe, 0x49, 0x03, 0x00, // i64.atomic.rmw.cmpxchg align=8 offset=0
+  0x20, 0x05, 0x51, 0x0b,
+]);
+
+type Cas64 = (addr: number, expLo: number, expHi: number, newLo: number, newHi: number) => number;
+let cas64Memory: WebAssembly.Memory | null = null;
+let cas64Fn: Cas64 = () => 0;
+
+/** The 64-bit compare-and-swap bound to this thread's view of the VM's shared memory. */
+export function cas64For(memory: WebAssembly.Memory): Cas64 {
+  if (memory !== cas64Memory) {
+    const inst = new WebAssembly.Instance(new WebAssembly.Module(CAS64_WASM), { e: { m: memory } });
+    cas64Fn = inst.exports.cas64 as unknown as Cas64;
+    cas64Memory = memory;
+  }
+  return cas64Fn;
+}
 
 function bswap32(v: number): number {
   return ((v >>> 24) | ((v >>> 8) & 0xff00) | ((v & 0xff00) << 8) | (v << 24)) >>> 0;
@@ -286,17 +325,15 @@ function stdcx(c: Cpu, insn: number): void {
   const s = c.w + ((insn >>> 20) & 0x3e);
   let ok = false;
   if (p >= 0) {
-    // Plain compare and write: exact with one vCPU running (see the header).
     const q = p >> 2;
     const rv = c.wi(L.RESV_VAL);
-    if (u32[q] === u32[rv] && u32[q + 1] === u32[rv + 1]) {
-      if (c.le) {
-        u32[q] = u32[s];
-        u32[q + 1] = u32[s + 1];
-      } else {
-        u32[q] = bswap32(u32[s + 1]);
-        u32[q + 1] = bswap32(u32[s]);
-      }
+    const nLo = c.le ? u32[s] : bswap32(u32[s + 1]); // the new bytes as host-order words
+    const nHi = c.le ? u32[s + 1] : bswap32(u32[s]);
+    if (c.mem.nvcpus > 1) {
+      ok = cas64For(c.mem.memory)(p, u32[rv], u32[rv + 1], nLo, nHi) === 1;
+    } else if (u32[q] === u32[rv] && u32[q + 1] === u32[rv + 1]) {
+      u32[q] = nLo;
+      u32[q + 1] = nHi;
       ok = true;
     }
   } else if (p === -1) {
