@@ -5,3 +5,4 @@ import './vmx-perm.js';
 import './vmx-int.js';
 import './vmx-misc.js';
 import './vsx-move.js';
+import './vmx-quad.js';
