@@ -6,3 +6,4 @@ import './vmx-int.js';
 import './vmx-misc.js';
 import './vsx-move.js';
 import './vmx-quad.js';
+import './vsx-fp.js';
