@@ -54,3 +54,10 @@ export function defaultGuest(dir: string = DEFAULT_GUEST_DIR): { kernel: string;
   if (!m || !filesPresent(dir, m)) return undefined;
   return { kernel: join(dir, m.kernel.file), initrd: join(dir, m.initrd.file), manifest: m };
 }
+
+/** lib/modules/<release> of the extracted kernel package (Debian guests only). */
+export function kernelModulesDir(dir: string, m: GuestManifest): string | undefined {
+  if (m.source !== 'debian' || !m.kernel.deb || !m.kernel.release) return undefined;
+  const p = join(dir, 'pkgs', m.kernel.deb.replace(/\.deb$/, ''), 'lib', 'modules', m.kernel.release);
+  return existsSync(p) ? p : undefined;
+}

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readCpio } from '../../scripts/guest/cpio.js';
-import { DEFAULT_GUEST_DIR, REPO_ROOT, defaultGuest } from '../../scripts/guest/manifest.js';
+import { modulesDepFromModinfo, readModinfo, resolveModules } from '../../scripts/guest/initramfs.js';
+import { DEFAULT_GUEST_DIR, REPO_ROOT, defaultGuest, kernelModulesDir } from '../../scripts/guest/manifest.js';
 import { newestKernelPackage } from '../../scripts/setup-guest.js';
 
 const TSX = join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
@@ -121,5 +122,32 @@ describe('the default guest (fetched by npm test / npm run setup)', () => {
     const r = setup([], { ...process.env, PATH: join(work, 'empty-path') + ':' + process.env.PATH });
     expect(r.status, r.out).toBe(0);
     expect(r.out).toMatch(/up to date.*nothing to do/);
+  });
+
+  const modDir = g ? kernelModulesDir(DEFAULT_GUEST_DIR, g.manifest) : undefined;
+
+  it.runIf(modDir)('reads module dependencies from .modinfo as binutils does', () => {
+    const ko = join(modDir!, 'kernel/drivers/block/virtio_blk.ko');
+    const info = readModinfo(readFileSync(ko));
+    // readelf -p prints the section's strings: an independent reading of the same bytes.
+    const r = spawnSync('powerpc64le-linux-gnu-readelf', ['-p', '.modinfo', ko], { encoding: 'utf8' });
+    const fromReadelf = r.stdout
+      .split('\n')
+      .map((l) => /^\s*\[\s*[0-9a-f]+\]\s+(.*)$/.exec(l)?.[1])
+      .filter((x): x is string => x !== undefined);
+    expect(fromReadelf).toContain(`depends=${info.get('depends')?.[0]}`);
+    expect(fromReadelf).toContain(`name=${info.get('name')?.[0]}`);
+    expect(info.get('name')).toEqual(['virtio_blk']);
+    expect(info.get('vermagic')?.[0]).toMatch(new RegExp(`^${g!.manifest.kernel.release} `));
+  });
+
+  it.runIf(modDir)('resolves the disk modules of the Debian kernel with their dependencies', () => {
+    const dep = modulesDepFromModinfo(modDir!, ['virtio_blk', 'virtio_pci', 'ext4']);
+    const order = resolveModules(dep, ['virtio_blk', 'virtio_pci', 'ext4']);
+    const at = (m: string) => order.findIndex((p) => p.endsWith(`/${m}.ko`));
+    for (const m of ['virtio', 'virtio_ring', 'virtio_blk', 'virtio_pci', 'jbd2', 'mbcache', 'ext4']) expect(at(m)).toBeGreaterThanOrEqual(0);
+    expect(at('virtio')).toBeLessThan(at('virtio_blk'));
+    expect(at('jbd2')).toBeLessThan(at('ext4'));
+    expect(dep).toMatch(/^kernel\/drivers\/block\/virtio_blk\.ko: .*kernel\/drivers\/virtio\/virtio\.ko/m);
   });
 });
