@@ -237,7 +237,7 @@ describe.each([
       expect(c.nia).toBe(0x600n);
       expect(c.spr(L.SPR_SRR0)).toBe(BigInt(CODE_BASE));
       expect(c.spr(L.SPR_DAR)).toBe(BigInt(A + off));
-      expect(c.spr(L.SPR_DSISR)).toBe(BigInt((insn >>> 16) & 0x3ff));
+      expect(c.spr(L.SPR_DSISR)).toBe(0n); // not set by Alignment since ISA 3.0
       expect(peek(c, A, 4)).toEqual(inOrder([0x11, 0x22, 0x33, 0x44]));
     }
   });

@@ -27,7 +27,8 @@
 import type { Cpu } from '../cpu.js';
 import * as L from '../layout.js';
 import { reg31 } from '../decode.js';
-import { raiseIllegal, raiseAlignment, raiseDSI } from '../exceptions.js';
+import { raiseIllegal, raiseDSI } from '../exceptions.js';
+import { alignmentInterrupt } from './loadstore.js';
 import { ACCESS_READ, ACCESS_WRITE } from '../mmu/mmu.js';
 
 /**
@@ -76,10 +77,6 @@ function bswap32(v: number): number {
 
 function bswap16(v: number): number {
   return ((v >>> 8) & 0xff) | ((v & 0xff) << 8);
-}
-
-function alignDsisr(insn: number): number {
-  return (insn >>> 16) & 0x3ff;
 }
 
 /**
@@ -156,7 +153,7 @@ function lbarx(c: Cpu, insn: number): void {
 function lharx(c: Cpu, insn: number): void {
   const lo = c.eaX((insn >>> 16) & 31, (insn >>> 11) & 31);
   const hi = c.eaHi;
-  if ((lo & 1) !== 0) raiseAlignment(c, lo, hi, alignDsisr(insn));
+  if ((lo & 1) !== 0) alignmentInterrupt(c, lo, hi);
   const p = reserve(c, lo, hi, 2);
   let v: number;
   let raw: number;
@@ -176,7 +173,7 @@ function lharx(c: Cpu, insn: number): void {
 function lwarx(c: Cpu, insn: number): void {
   const lo = c.eaX((insn >>> 16) & 31, (insn >>> 11) & 31);
   const hi = c.eaHi;
-  if ((lo & 3) !== 0) raiseAlignment(c, lo, hi, alignDsisr(insn));
+  if ((lo & 3) !== 0) alignmentInterrupt(c, lo, hi);
   const p = reserve(c, lo, hi, 4);
   let v: number;
   let raw: number;
@@ -196,7 +193,7 @@ function lwarx(c: Cpu, insn: number): void {
 function ldarx(c: Cpu, insn: number): void {
   const lo = c.eaX((insn >>> 16) & 31, (insn >>> 11) & 31);
   const hi = c.eaHi;
-  if ((lo & 7) !== 0) raiseAlignment(c, lo, hi, alignDsisr(insn));
+  if ((lo & 7) !== 0) alignmentInterrupt(c, lo, hi);
   const p = reserve(c, lo, hi, 8);
   const u32 = c.u32;
   let r0: number; // raw word at the operand's address
@@ -230,7 +227,7 @@ function lqarx(c: Cpu, insn: number): void {
   if ((rt & 1) !== 0 || rt === ra || rt === rb) raiseIllegal(c, insn);
   const lo = c.eaX(ra, rb);
   const hi = c.eaHi;
-  if ((lo & 15) !== 0) raiseAlignment(c, lo, hi, alignDsisr(insn));
+  if ((lo & 15) !== 0) alignmentInterrupt(c, lo, hi);
   const p = reserve(c, lo, hi, 16);
   const u32 = c.u32;
   const rv = c.wi(L.RESV_VAL);
@@ -286,7 +283,7 @@ function stbcx(c: Cpu, insn: number): void {
 function sthcx(c: Cpu, insn: number): void {
   const lo = c.eaX((insn >>> 16) & 31, (insn >>> 11) & 31);
   const hi = c.eaHi;
-  if ((lo & 1) !== 0) raiseAlignment(c, lo, hi, alignDsisr(insn));
+  if ((lo & 1) !== 0) alignmentInterrupt(c, lo, hi);
   const p = checkReservation(c, lo, hi, 2);
   const v = c.u32[c.w + ((insn >>> 20) & 0x3e)] & 0xffff;
   let ok = false;
@@ -302,7 +299,7 @@ function sthcx(c: Cpu, insn: number): void {
 function stwcx(c: Cpu, insn: number): void {
   const lo = c.eaX((insn >>> 16) & 31, (insn >>> 11) & 31);
   const hi = c.eaHi;
-  if ((lo & 3) !== 0) raiseAlignment(c, lo, hi, alignDsisr(insn));
+  if ((lo & 3) !== 0) alignmentInterrupt(c, lo, hi);
   const p = checkReservation(c, lo, hi, 4);
   const v = c.u32[c.w + ((insn >>> 20) & 0x3e)];
   let ok = false;
@@ -319,7 +316,7 @@ function stwcx(c: Cpu, insn: number): void {
 function stdcx(c: Cpu, insn: number): void {
   const lo = c.eaX((insn >>> 16) & 31, (insn >>> 11) & 31);
   const hi = c.eaHi;
-  if ((lo & 7) !== 0) raiseAlignment(c, lo, hi, alignDsisr(insn));
+  if ((lo & 7) !== 0) alignmentInterrupt(c, lo, hi);
   const p = checkReservation(c, lo, hi, 8);
   const u32 = c.u32;
   const s = c.w + ((insn >>> 20) & 0x3e);
@@ -349,7 +346,7 @@ function stqcx(c: Cpu, insn: number): void {
   if ((rs & 1) !== 0) raiseIllegal(c, insn);
   const lo = c.eaX((insn >>> 16) & 31, (insn >>> 11) & 31);
   const hi = c.eaHi;
-  if ((lo & 15) !== 0) raiseAlignment(c, lo, hi, alignDsisr(insn));
+  if ((lo & 15) !== 0) alignmentInterrupt(c, lo, hi);
   const p = checkReservation(c, lo, hi, 16);
   const u32 = c.u32;
   const s = c.w + 2 * rs;
@@ -493,7 +490,7 @@ function amoApply(fc: number, aLo: number, aHi: number, bLo: number, bHi: number
 function amoEA(c: Cpu, insn: number, size: number, twin: boolean): number {
   const lo = c.eaD((insn >>> 16) & 31, 0);
   const hi = c.eaHi;
-  if ((lo & (size - 1)) !== 0 || (twin && (lo & 31) + 2 * size > 32)) raiseAlignment(c, lo, hi, alignDsisr(insn));
+  if ((lo & (size - 1)) !== 0 || (twin && (lo & 31) + 2 * size > 32)) alignmentInterrupt(c, lo, hi);
   return lo;
 }
 

@@ -6,19 +6,25 @@
 // Update forms write RA only after the access succeeded. Invalid update forms raise
 // the illegal-instruction Program interrupt, as QEMU does (loads: RA=0 or RA=RT;
 // stores: RA=0). Multiple/string forms exist only in big-endian mode: in little-endian
-// mode they raise Alignment (DSISR carries the RT/RA fields of the instruction, as
-// QEMU sets it).
+// mode they raise Alignment.
 import type { Cpu } from '../cpu.js';
 import * as L from '../layout.js';
 import { regPrimary, reg31 } from '../decode.js';
-import { raiseIllegal, raiseAlignment, raisePrivileged } from '../exceptions.js';
+import { raiseIllegal, raisePrivileged, raiseAt, VEC_ALIGNMENT } from '../exceptions.js';
 
 /** POWER9 data cache block size: the unit of dcbz and of the reservation granule. */
 export const CACHE_BLOCK = 128;
 
-/** DSISR of an Alignment interrupt: the instruction's RT/RS and RA fields (bits 6:15). */
-function alignDsisr(insn: number): number {
-  return (insn >>> 16) & 0x3ff;
+/**
+ * Alignment interrupt for the access at EA: DAR = EA. DSISR is left alone: ISA 3.0
+ * removed it from the registers this interrupt sets. (QEMU 7.2 still ORs the RT/RA
+ * fields into DSISR; upstream QEMU dropped that for ISA 3.0 CPUs in 2023.)
+ */
+export function alignmentInterrupt(c: Cpu, lo: number, hi: number): never {
+  const d = c.wi(L.SPR + 8 * L.SPR_DAR);
+  c.u32[d] = lo;
+  c.u32[d + 1] = hi;
+  raiseAt(c, VEC_ALIGNMENT, 0);
 }
 
 // ------------------------------------------------------------------ D-form loads
@@ -247,7 +253,7 @@ function lq(c: Cpu, insn: number): void {
   if ((rt & 1) !== 0 || rt === ra) raiseIllegal(c, insn);
   const lo = c.eaD(ra, ((insn << 16) >> 16) & -16);
   const hi = c.eaHi;
-  if ((lo & 15) !== 0) raiseAlignment(c, lo, hi, alignDsisr(insn));
+  if ((lo & 15) !== 0) alignmentInterrupt(c, lo, hi);
   const le = c.le;
   // Aligned to 16, so both halves lie in one page: the second access cannot fault alone.
   const aLo = c.load64(lo, hi, le);
@@ -276,7 +282,7 @@ function stq(c: Cpu, insn: number): void {
   if ((rs & 1) !== 0) raiseIllegal(c, insn);
   const lo = c.eaD(ra, ((insn << 16) >> 16) & -4);
   const hi = c.eaHi;
-  if ((lo & 15) !== 0) raiseAlignment(c, lo, hi, alignDsisr(insn));
+  if ((lo & 15) !== 0) alignmentInterrupt(c, lo, hi);
   const u32 = c.u32;
   const i = c.w + 2 * rs;
   const le = c.le;
@@ -557,7 +563,7 @@ function stdbrx(c: Cpu, insn: number): void {
 function lmw(c: Cpu, insn: number): void {
   let lo = c.eaD((insn >>> 16) & 31, (insn << 16) >> 16);
   let hi = c.eaHi;
-  if (c.le) raiseAlignment(c, lo, hi, alignDsisr(insn));
+  if (c.le) alignmentInterrupt(c, lo, hi);
   const u32 = c.u32;
   const sf = c.sf;
   for (let r = (insn >>> 21) & 31; r < 32; r++) {
@@ -575,7 +581,7 @@ function lmw(c: Cpu, insn: number): void {
 function stmw(c: Cpu, insn: number): void {
   let lo = c.eaD((insn >>> 16) & 31, (insn << 16) >> 16);
   let hi = c.eaHi;
-  if (c.le) raiseAlignment(c, lo, hi, alignDsisr(insn));
+  if (c.le) alignmentInterrupt(c, lo, hi);
   const sf = c.sf;
   for (let r = (insn >>> 21) & 31; r < 32; r++) {
     c.store32(lo, hi, c.u32[c.w + 2 * r], false);
@@ -649,7 +655,7 @@ function lswi(c: Cpu, insn: number): void {
   const rt = (insn >>> 21) & 31;
   const lo = c.eaD(ra, 0);
   const hi = c.eaHi;
-  if (c.le) raiseAlignment(c, lo, hi, alignDsisr(insn));
+  if (c.le) alignmentInterrupt(c, lo, hi);
   const nb = ((insn >>> 11) & 31) || 32;
   if (regInRange(rt, (nb + 3) >>> 2, ra)) raiseIllegal(c, insn);
   loadString(c, lo, hi, nb, rt);
@@ -662,7 +668,7 @@ function lswx(c: Cpu, insn: number): void {
   const rt = (insn >>> 21) & 31;
   const lo = c.eaX(ra, rb);
   const hi = c.eaHi;
-  if (c.le) raiseAlignment(c, lo, hi, alignDsisr(insn));
+  if (c.le) alignmentInterrupt(c, lo, hi);
   const nb = c.u32[c.wi(L.XER_BC)] & 0x7f;
   if (nb === 0) return;
   const nr = (nb + 3) >>> 2;
@@ -673,14 +679,14 @@ function lswx(c: Cpu, insn: number): void {
 function stswi(c: Cpu, insn: number): void {
   const lo = c.eaD((insn >>> 16) & 31, 0);
   const hi = c.eaHi;
-  if (c.le) raiseAlignment(c, lo, hi, alignDsisr(insn));
+  if (c.le) alignmentInterrupt(c, lo, hi);
   storeString(c, lo, hi, ((insn >>> 11) & 31) || 32, (insn >>> 21) & 31);
 }
 
 function stswx(c: Cpu, insn: number): void {
   const lo = c.eaX((insn >>> 16) & 31, (insn >>> 11) & 31);
   const hi = c.eaHi;
-  if (c.le) raiseAlignment(c, lo, hi, alignDsisr(insn));
+  if (c.le) alignmentInterrupt(c, lo, hi);
   storeString(c, lo, hi, c.u32[c.wi(L.XER_BC)] & 0x7f, (insn >>> 21) & 31);
 }
 
