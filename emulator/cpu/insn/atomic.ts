@@ -12,7 +12,7 @@
 // vCPU's store that changes the value makes the stcx. fail without any cross-vCPU
 // bookkeeping on ordinary stores (a store of the identical value is not detected,
 // the usual ABA caveat, harmless for lock and counter idioms). Every stcx. clears the
-// reservation; dcbz of the block clears it too (see loadstore.ts).
+// reservation; so do dcbz of the block (loadstore.ts) and any interrupt (exceptions.ts).
 //
 // Atomicity of the final compare-and-swap:
 // - 4 bytes: Atomics.compareExchange on the shared Int32Array.
@@ -21,9 +21,10 @@
 // - 8 bytes: with more than one vCPU, wasm i64.atomic.rmw.cmpxchg on the shared memory
 //   through a tiny hand-assembled helper module (halves passed as i32 pairs, so no
 //   BigInt); with one vCPU a plain compare then two word writes, which is then exact.
-// - 16 bytes (lqarx/stqcx.): neither JS nor wasm has a 128-bit compare-and-swap. With
-//   parallel vCPUs stqcx. will run as an exclusive section (all other vCPUs parked at an
-//   instruction boundary, like QEMU's cpu_exec_step_atomic), compare and write there.
+// - 16 bytes (lqarx/stqcx.): neither JS nor wasm has a 128-bit compare-and-swap. Today a
+//   plain compare and write (exact with one vCPU). With parallel vCPUs stqcx. will run
+//   as an exclusive section (all other vCPUs parked at an instruction boundary, like
+//   QEMU's cpu_exec_step_atomic) and compare and write there.
 import type { Cpu } from '../cpu.js';
 import * as L from '../layout.js';
 import { reg31 } from '../decode.js';
