@@ -44,4 +44,67 @@ describe('VSX signalling conversions', () => {
     }
     expectOracle('xscvspdp', cases);
   });
+
+  const D = [
+    0x3ff0000000000000n, 0xbff0000000000000n, 0x4000000000000000n, 0x3fb999999999999an, 0x0000000000000001n,
+    0x8000000000000001n, 0x0010000000000000n, 0x7fefffffffffffffn, 0xffefffffffffffffn, 0x0n, 0x8000000000000000n,
+    0x7ff0000000000000n, 0xfff0000000000000n, 0x7ff8000000000000n, 0x7ff4000000000001n, 0xfff8000000000123n,
+    0x4330000000000001n, 0x43e0000000000000n, 0xc3e0000000000000n, 0x41dfffffffc00000n, 0xc1e0000000200000n,
+    0x41f0000000000000n, 0x3fe0000000000000n, 0xbfe8000000000000n, 0x4024000000000000n,
+  ];
+
+  it('xsadddp, xssubdp, xsmuldp, xsdivdp (all rounding modes)', () => {
+    const cases: OracleCase[] = [];
+    for (const mn of ['xsadddp', 'xssubdp', 'xsmuldp', 'xsdivdp']) {
+      for (let i = 0; i < D.length; i++) {
+        for (const j of [i, (i + 1) % D.length, (i + 3) % D.length, (i + 11) % D.length]) {
+          for (const fpscr of [0n, 1n, 2n, 3n]) {
+            cases.push({ asm: `${mn} 2,3,4`, vsr: { 3: D[i] << 64n, 4: (D[j] << 64n) | 7n }, fpscr, compare: ['vsr', 'fpscr'] });
+          }
+        }
+      }
+      cases.push({ asm: `${mn} 40,35,63`, vsr: { 35: D[3] << 64n, 63: D[24] << 64n }, compare: ['vsr', 'fpscr'] });
+    }
+    expectOracle('xs arithmetic', cases);
+  });
+
+  it('xssqrtdp, xsrsp', () => {
+    const cases: OracleCase[] = [];
+    for (const d of D) {
+      for (const fpscr of [0n, 1n, 2n, 3n]) {
+        cases.push({ asm: 'xssqrtdp 2,3', vsr: { 3: d << 64n }, fpscr, compare: ['vsr', 'fpscr'] });
+        cases.push({ asm: 'xsrsp 2,3', vsr: { 3: d << 64n }, fpscr, compare: ['vsr', 'fpscr'] });
+      }
+    }
+    expectOracle('xssqrtdp/xsrsp', cases);
+  });
+
+  it('xscmpudp, xscmpodp', () => {
+    const cases: OracleCase[] = [];
+    for (let i = 0; i < D.length; i++) {
+      for (const j of [i, (i + 1) % D.length, (i + 13) % D.length, 14, 13]) {
+        cases.push({ asm: 'xscmpudp 3,3,4', vsr: { 3: D[i] << 64n, 4: D[j] << 64n }, cr: 0x12345678, compare: ['cr', 'fpscr'] });
+        cases.push({ asm: 'xscmpodp 0,33,4', vsr: { 33: D[i] << 64n, 4: D[j] << 64n }, compare: ['cr', 'fpscr'] });
+      }
+    }
+    expectOracle('xscmp', cases);
+  });
+
+  it('xscvdp[su]x[dw]s, xscv[su]xddp', () => {
+    const cases: OracleCase[] = [];
+    for (const d of D) {
+      for (const mn of ['xscvdpsxds', 'xscvdpuxds', 'xscvdpsxws', 'xscvdpuxws']) {
+        cases.push({ asm: `${mn} 2,3`, vsr: { 3: d << 64n }, compare: ['vsr', 'fpscr'] });
+      }
+    }
+    const I = [0n, 1n, 0xffffffffffffffffn, 0x7fffffffffffffffn, 0x8000000000000000n, 0x0020000000000001n, 0x001fffffffffffffn,
+      0x123456789abcdef1n, 0xfedcba9876543211n];
+    for (const v of I) {
+      for (const fpscr of [0n, 1n, 2n, 3n]) {
+        cases.push({ asm: 'xscvsxddp 2,3', vsr: { 3: v << 64n }, fpscr, compare: ['vsr', 'fpscr'] });
+        cases.push({ asm: 'xscvuxddp 2,3', vsr: { 3: v << 64n }, fpscr, compare: ['vsr', 'fpscr'] });
+      }
+    }
+    expectOracle('xscv int', cases);
+  });
 });

@@ -7,3 +7,4 @@ import './vmx-misc.js';
 import './vsx-move.js';
 import './vmx-quad.js';
 import './vsx-fp.js';
+import './vsx-scalar.js';
