@@ -1,0 +1,117 @@
+// Shared helpers for the pseries unit tests: a tiny hand-built kernel ELF, a small
+// SpaprMachine around it, and a way to make a hypercall as `sc 1` would (r3 = opcode,
+// r4.. = arguments, dispatched with the BQL held).
+import { SpaprMachine, type SpaprConfig } from '../../../emulator/machine/spapr/machine.js';
+import type { Cpu } from '../../../emulator/cpu/cpu.js';
+import * as L from '../../../emulator/cpu/layout.js';
+
+const EM_PPC64 = 21;
+const KERNEL_VA = 0xc000000000000000n;
+
+/**
+ * A minimal 64-bit PowerPC ELF: one PT_LOAD at physical 0 (virtual 0xc000...0, like
+ * vmlinux) holding `code` (default: `b .`), entry at its first word.
+ */
+export function tinyElf(opts: { bigEndian?: boolean; code?: number[]; memSize?: number; machine?: number; cls?: number } = {}): Uint8Array {
+  const le = opts.bigEndian !== true;
+  const code = opts.code ?? [0x48000000];
+  const codeOff = 0x100;
+  const bytes = new Uint8Array(codeOff + 4 * code.length);
+  const dv = new DataView(bytes.buffer);
+  bytes.set([0x7f, 0x45, 0x4c, 0x46, opts.cls ?? 2, le ? 1 : 2, 1, 0]);
+  dv.setUint16(16, 2, le); // ET_EXEC
+  dv.setUint16(18, opts.machine ?? EM_PPC64, le);
+  dv.setUint32(20, 1, le);
+  dv.setBigUint64(24, KERNEL_VA, le); // e_entry
+  dv.setBigUint64(32, 64n, le); // e_phoff
+  dv.setBigUint64(40, 0n, le); // e_shoff
+  dv.setUint32(48, le ? 2 : 1, le); // e_flags: ELF ABI version
+  dv.setUint16(52, 64, le);
+  dv.setUint16(54, 56, le);
+  dv.setUint16(56, 1, le);
+  dv.setUint16(58, 64, le);
+  // program header
+  const p = 64;
+  dv.setUint32(p, 1, le); // PT_LOAD
+  dv.setUint32(p + 4, 5, le); // R+X
+  dv.setBigUint64(p + 8, BigInt(codeOff), le);
+  dv.setBigUint64(p + 16, KERNEL_VA, le);
+  dv.setBigUint64(p + 24, 0n, le);
+  dv.setBigUint64(p + 32, BigInt(4 * code.length), le);
+  dv.setBigUint64(p + 40, BigInt(opts.memSize ?? 0x10000), le);
+  dv.setBigUint64(p + 48, 0x10000n, le);
+  code.forEach((w, i) => dv.setUint32(codeOff + 4 * i, w >>> 0, le));
+  return bytes;
+}
+
+export interface TestMachine {
+  m: SpaprMachine;
+  /** Console bytes (prom_init writes, display-character, drained vty output). */
+  out: number[];
+  logs: string[];
+}
+
+export function makeMachine(cfg: Partial<SpaprConfig> & { ramMiB?: number } = {}): TestMachine {
+  const out: number[] = [];
+  const logs: string[] = [];
+  const m = new SpaprMachine({
+    ramBytes: (cfg.ramMiB ?? 64) * 1024 * 1024,
+    nvcpus: cfg.nvcpus ?? 1,
+    kernel: cfg.kernel ?? tinyElf(),
+    kernelName: cfg.kernelName ?? 'tiny.elf',
+    initrd: cfg.initrd,
+    bootargs: cfg.bootargs ?? 'console=hvc0',
+    icMode: cfg.icMode,
+    consoleOut: (b) => out.push(...b),
+    log: (l) => logs.push(l),
+  });
+  return { m, out, logs };
+}
+
+/** Signed 64-bit view of GPR n. */
+export function sgpr(c: Cpu, n: number): bigint {
+  return BigInt.asIntN(64, c.gpr(n));
+}
+
+/** Load r3 = opcode, r4.. = args (numbers are taken as unsigned 64-bit, negative as two's complement). */
+export function setHcallRegs(c: Cpu, opcode: number, args: ReadonlyArray<number | bigint>): void {
+  c.setGPR(3, BigInt(opcode));
+  args.forEach((a, i) => c.setGPR(4 + i, BigInt.asUintN(64, BigInt(a))));
+}
+
+/** Make hypercall `opcode` on `c` as the machine's `sc 1` hook does; returns r3 as a signed number. */
+export function hcall(m: SpaprMachine, c: Cpu, opcode: number, ...args: Array<number | bigint>): number {
+  setHcallRegs(c, opcode, args);
+  m.bql.with(() => m.hcalls.dispatch(c));
+  return Number(sgpr(c, 3));
+}
+
+/** Big-endian 32-bit cells at guest real address `a`. */
+export function putCells(m: SpaprMachine, a: number, cells: readonly number[]): void {
+  cells.forEach((v, i) => m.mem.dv.setUint32(L.RAM_OFFSET + a + 4 * i, v >>> 0, false));
+}
+
+export function getCell(m: SpaprMachine, a: number): number {
+  return m.mem.dv.getUint32(L.RAM_OFFSET + a, false);
+}
+
+/** A NUL-terminated string at guest real address `a`; returns the address after it. */
+export function putString(m: SpaprMachine, a: number, s: string): number {
+  for (let i = 0; i < s.length; i++) m.mem.u8[L.RAM_OFFSET + a + i] = s.charCodeAt(i);
+  m.mem.u8[L.RAM_OFFSET + a + s.length] = 0;
+  return a + s.length + 1;
+}
+
+export function getString(m: SpaprMachine, a: number, max = 4096): string {
+  let s = '';
+  for (let i = 0; i < max; i++) {
+    const b = m.mem.u8[L.RAM_OFFSET + a + i];
+    if (b === 0) break;
+    s += String.fromCharCode(b);
+  }
+  return s;
+}
+
+export function getBytes(m: SpaprMachine, a: number, n: number): Uint8Array {
+  return m.mem.u8.slice(L.RAM_OFFSET + a, L.RAM_OFFSET + a + n);
+}
