@@ -22,6 +22,7 @@ struct bench_args {
 	u64 out_sum;
 };
 
+#ifndef BENCH_HOSTED /* cpu-kernel-host.c links this under qemu-user with libc's _start */
 __asm__(
 	"	.section .text.entry,\"ax\",@progbits\n"
 	"	.globl _start\n"
@@ -31,6 +32,7 @@ __asm__(
 	"	sc 1\n"          /* stop: the runner's hypercall hook ends the run */
 	"	b _start\n"
 	"	.text\n");
+#endif
 
 u64 bench_main(struct bench_args *a);
 

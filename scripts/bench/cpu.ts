@@ -37,18 +37,17 @@ const CFLAGS = [
 ];
 
 // Guest physical layout (RAM_SIZE of real-mode memory).
-const RAM_SIZE = 16 * 1024 * 1024;
+export const RAM_SIZE = 16 * 1024 * 1024;
 const LOAD_ADDR = 0x20000; // cpu-kernel.ld
 const ARGS_ADDR = 0x10000;
 const TABLE_ADDR = 0x100000;
 const SRC_ADDR = 0x200000;
 const DST_ADDR = 0x300000;
 const STACK_TOP = 0xf00000;
-const LEN = 16384;
-const ROUNDS = 120; // ~35 M instructions: about half a second per run at the 60 MIPS target
+export const LEN = 16384;
+export const ROUNDS = 120; // ~35 M instructions: about half a second per run at the 60 MIPS target
 const RUNS = 5;
 const SC1 = 0x44000022; // sc 1: the kernel's stop, also planted at every interrupt vector
-const MAX_INSNS = 1e9; // ~20x a run: a guest stuck in a loop ends the bench
 
 /** Compile the kernel (cached by source, flags and compiler version). Returns the image. */
 export function buildKernel(): { image: Uint8Array; path: string } {
@@ -84,10 +83,10 @@ export function buildKernel(): { image: Uint8Array; path: string } {
 }
 
 /** The kernel's input buffer: xorshift32 bytes, the same on every run. */
-function inputBytes(): Uint8Array {
-  const b = new Uint8Array(LEN);
+export function inputBytes(len = LEN): Uint8Array {
+  const b = new Uint8Array(len);
   let x = 0x2545f491;
-  for (let i = 0; i < LEN; i++) {
+  for (let i = 0; i < len; i++) {
     x ^= x << 13;
     x ^= x >>> 17;
     x ^= x << 5;
@@ -96,14 +95,14 @@ function inputBytes(): Uint8Array {
   return b;
 }
 
-interface Expected {
+export interface Expected {
   crc: bigint;
   diff: bigint;
   sum: bigint;
 }
 
 /** bench_main of cpu-kernel.c, in TypeScript. */
-export function expectedResult(): Expected {
+export function expectedResult(len: number = LEN, rounds: number = ROUNDS): Expected {
   const M = (1n << 64n) - 1n;
   const t = new Uint32Array(256);
   for (let i = 0; i < 256; i++) {
@@ -111,27 +110,27 @@ export function expectedResult(): Expected {
     for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0xedb88320 : c >>> 1;
     t[i] = c >>> 0;
   }
-  const src = inputBytes();
-  const dst = new Uint8Array(LEN);
+  const src = inputBytes(len);
+  const dst = new Uint8Array(len);
   const dv = new DataView(dst.buffer);
   let acc = 0n;
   let diff = 0n;
   let sum = 0n;
-  for (let r = 0; r < ROUNDS; r++) {
+  for (let r = 0; r < rounds; r++) {
     let c = 0xffffffff;
-    for (let i = 0; i < LEN; i++) c = t[(c ^ src[i]) & 0xff] ^ (c >>> 8);
+    for (let i = 0; i < len; i++) c = t[(c ^ src[i]) & 0xff] ^ (c >>> 8);
     c = ~c >>> 0;
     acc = (acc * 33n + BigInt(c)) & M;
     dst.set(src);
-    for (let i = 0; i < LEN / 2; i += 97) dv.setUint16(2 * i, (dv.getUint16(2 * i, true) + 1) & 0xffff, true);
-    dst[r % LEN] ^= (c | 1) & 0xff;
+    for (let i = 0; i < len / 2; i += 97) dv.setUint16(2 * i, (dv.getUint16(2 * i, true) + 1) & 0xffff, true);
+    dst[r % len] ^= (c | 1) & 0xff;
     let d = 0;
-    for (let i = 0; i < LEN; i++) if (src[i] !== dst[i]) d++;
+    for (let i = 0; i < len; i++) if (src[i] !== dst[i]) d++;
     diff += BigInt(d);
     // s = s * 31 + (w[i] ^ i) mod 2^64, on two 32-bit halves to stay fast.
     let sLo = 0;
     let sHi = 0;
-    for (let i = 0; i < LEN / 4; i++) {
+    for (let i = 0; i < len / 4; i++) {
       const lo = sLo * 31;
       const carry = Math.floor(lo / 0x100000000);
       const v = (dv.getUint32(4 * i, true) ^ i) >>> 0;
@@ -140,12 +139,12 @@ export function expectedResult(): Expected {
       sHi = (Math.imul(sHi, 31) + carry + (lo2 > 0xffffffff ? 1 : 0)) >>> 0;
     }
     sum = (sum + ((BigInt(sHi) << 32n) | BigInt(sLo))) & M;
-    src[(r * 7) % LEN] = (src[(r * 7) % LEN] + r) & 0xff;
+    src[(r * 7) % len] = (src[(r * 7) % len] + r) & 0xff;
   }
   return { crc: acc, diff, sum };
 }
 
-interface RunResult {
+export interface RunResult {
   insns: number;
   /** Wall-clock seconds. */
   seconds: number;
@@ -182,8 +181,12 @@ function hex(v: bigint | number): string {
   return `0x${v.toString(16)}`;
 }
 
-/** Load a fresh copy of everything and run the kernel to its stop. */
-function runOnce(mem: GuestMemory, image: Uint8Array, input: Uint8Array, expected: Expected): RunResult {
+/**
+ * Load a fresh copy of everything, run the kernel to its stop and check its results;
+ * throws with a diagnosis (interrupt taken, wrong value, emulator error) otherwise.
+ */
+export function runKernelOnce(mem: GuestMemory, image: Uint8Array, len: number, rounds: number, expected: Expected): RunResult {
+  const input = inputBytes(len);
   const u8 = mem.u8;
   const dv = mem.dv;
   const ram = L.RAM_OFFSET;
@@ -191,7 +194,7 @@ function runOnce(mem: GuestMemory, image: Uint8Array, input: Uint8Array, expecte
   for (let a = 0; a < 0x1000; a += 4) dv.setUint32(ram + a, SC1, true);
   u8.set(image, ram + LOAD_ADDR);
   u8.set(input, ram + SRC_ADDR);
-  const args = [TABLE_ADDR, SRC_ADDR, DST_ADDR, LEN, ROUNDS, 0, 0, 0];
+  const args = [TABLE_ADDR, SRC_ADDR, DST_ADDR, len, rounds, 0, 0, 0];
   args.forEach((v, k) => dv.setBigUint64(ram + ARGS_ADDR + 8 * k, BigInt(v), true));
 
   const block = L.vcpuBlockOffset(0);
@@ -199,6 +202,8 @@ function runOnce(mem: GuestMemory, image: Uint8Array, input: Uint8Array, expecte
   const stop = new GuestStop();
   const c = new Cpu(mem, 0, hooks(stop));
   c.setMSR(L.MSR_FP | L.MSR_VEC | L.MSR_VSX | L.MSR_LE, L.MSR_HI_SF);
+  // Interrupts little-endian too, so the `sc 1` planted at the vectors reads as such.
+  c.setSPR(L.SPR_LPCR, BigInt(L.LPCR_ILE));
   c.u32[c.wi(L.RUN_STATE)] = L.RUN_RUNNING;
   c.f64[(c.base + L.DEC_EXPIRY) >> 3] = 2 ** 52;
   c.setGPR(1, BigInt(STACK_TOP - 256));
@@ -206,10 +211,12 @@ function runOnce(mem: GuestMemory, image: Uint8Array, input: Uint8Array, expecte
   c.setSPR(L.SPR_LR, BigInt(LOAD_ADDR + 8));
   c.nia = BigInt(LOAD_ADDR);
 
+  // The kernel runs ~18 instructions per byte and round: more than twice that is a hang.
+  const maxInsns = 40 * len * rounds + 1_000_000;
   const t0 = performance.now();
   const u0 = process.cpuUsage();
   try {
-    while (c.u32[c.wi(L.RUN_STATE)] === L.RUN_RUNNING && c.retired < MAX_INSNS) c.run(50_000_000);
+    while (c.u32[c.wi(L.RUN_STATE)] === L.RUN_RUNNING && c.retired < maxInsns) c.run(Math.min(50_000_000, maxInsns));
   } catch (e) {
     throw new Error(`emulator error after ${c.retired} instructions at ${hex(c.ciaLo >>> 0)}: ${(e as Error).stack ?? String(e)}`, {
       cause: e,
@@ -248,13 +255,12 @@ function runOnce(mem: GuestMemory, image: Uint8Array, input: Uint8Array, expecte
 export async function benchCpu(report: Reporter): Promise<void> {
   const { image, path } = buildKernel();
   report.note(`cpu: kernel ${path} (${image.length} bytes), ${ROUNDS} rounds over ${LEN} bytes, ${RUNS} runs + 1 warm-up`);
-  const expected = expectedResult();
-  const input = inputBytes();
+  const expected = expectedResult(LEN, ROUNDS);
   const mem = GuestMemory.create(RAM_SIZE);
-  runOnce(mem, image, input, expected); // warm-up: lets V8 optimise the loop and handlers
+  runKernelOnce(mem, image, LEN, ROUNDS, expected); // warm-up: lets V8 optimise the loop and handlers
   const runs: RunResult[] = [];
   for (let k = 0; k < RUNS; k++) {
-    runs.push(runOnce(mem, image, input, expected));
+    runs.push(runKernelOnce(mem, image, LEN, ROUNDS, expected));
     await new Promise((r) => setImmediate(r));
   }
   const insns = runs[0].insns;
