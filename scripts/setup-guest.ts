@@ -400,7 +400,22 @@ function fetchAndBuild(dir: string, refresh: boolean, recipe: Recipe, init: Uint
     createdAt: new Date().toISOString(),
   };
   writeFileAtomic(join(dir, MANIFEST_NAME), JSON.stringify(m, null, 2) + '\n');
+  prune(debDir, pkgDir, debs.map((p) => p.deb));
   return m;
+}
+
+/** Drop packages (and their extracted trees) the new manifest no longer names. */
+function prune(debDir: string, pkgDir: string, keep: string[]): void {
+  const keepDirs = new Set(keep.map((d) => d.replace(/\.deb$/, '')));
+  for (const f of readdirSync(debDir)) {
+    if (f.endsWith('.deb') && !keep.includes(f)) {
+      log(`removing old ${f}`);
+      rmSync(join(debDir, f), { force: true });
+    }
+  }
+  for (const d of readdirSync(pkgDir)) {
+    if (!keepDirs.has(d)) rmSync(join(pkgDir, d), { recursive: true, force: true });
+  }
 }
 
 function noAptMessage(reason: string): string {
