@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { makeCpu, exec } from './harness.js';
 import * as L from '../../emulator/cpu/layout.js';
 import type { OracleCase } from './oracle/oracle.js';
-import { SPECIAL_DOUBLES, randomDoubles, randomSingles, fprVsr, expectOracleFP } from './fp-helpers.js';
+import { SPECIAL_DOUBLES, randomDoubles, randomSingles, fprVsr, bitsOf, valueOf, expectOracleFP } from './fp-helpers.js';
 
 const T = 120_000;
 
@@ -150,3 +150,86 @@ function runFma(xo6: number, a: bigint, c: bigint, b: bigint, rn: number): { bit
   const i = cpu.wi(L.VSR + 16);
   return { bits: (BigInt(cpu.u32[i + 1]) << 32n) | BigInt(cpu.u32[i]), fpscr: cpu.u32[cpu.wi(L.FPSCR)] };
 }
+
+describe('FP arithmetic vs qemu-user: bulk random and rounding ties', () => {
+  it('2000 random operand pairs per operation, round to nearest (fast paths)', () => {
+    const a = [...randomDoubles(1000, 41n), ...randomSingles(1000, 42n)];
+    const b = [...randomDoubles(1000, 43n), ...randomSingles(1000, 44n)];
+    const cases: OracleCase[] = [];
+    for (const op of ['fadd', 'fsub', 'fmul', 'fdiv', 'fadds', 'fmuls', 'fdivs']) cases.push(...zipCases(`${op} 1,2,3`, a, b, 0n));
+    for (const op of ['fsqrt', 'fsqrts', 'frsp']) {
+      for (const x of a) cases.push({ asm: `${op} 1,3`, vsr: { 3: fprVsr(x & 0x7fffffffffffffffn) }, compare: ['fpscr', 'vsr'] });
+    }
+    expectOracleFP('bulk', cases);
+  }, T);
+
+  it('ties and near-ties in every rounding mode', () => {
+    const v = (x: number): bigint => bitsOf(x);
+    const pairs: [number, number][] = [
+      [1, 2 ** -53],
+      [1, -(2 ** -53)],
+      [1 + 2 ** -52, 2 ** -53],
+      [1 + 2 ** -52, -(2 ** -53)],
+      [-1, -(2 ** -53)],
+      [1, 2 ** -53 + 2 ** -105],
+      [1, 2 ** -53 - 2 ** -106],
+      [1, 3 * 2 ** -54],
+      [1, 2 ** -24],
+      [1 + 2 ** -23, 2 ** -24],
+      [1, 3 * 2 ** -25],
+      [2 ** 1023 * 1.9999999999999998, 2 ** 970],
+      [2 ** 1023 * 1.9999999999999998, 2 ** 969],
+      [3.4028234663852886e38, 2 ** 103],
+      [3.4028234663852886e38, 2 ** 104],
+      [2 ** -1022, -(2 ** -1074)],
+      [2 ** -126, -(2 ** -149)],
+      [2 ** -126, -(2 ** -150)],
+      [1.5 * 2 ** -149, 0],
+      [2.5 * 2 ** -149, 0],
+    ];
+    const cases: OracleCase[] = [];
+    for (const rn of RNS) {
+      for (const [x, y] of pairs) {
+        for (const op of ['fadd', 'fsub', 'fadds', 'fsubs']) cases.push({ asm: `${op}. 1,2,3`, vsr: { 2: fprVsr(v(x)), 3: fprVsr(v(y)) }, fpscr: rn, compare: ['fpscr', 'vsr', 'cr'] });
+        cases.push({ asm: 'frsp. 1,3', vsr: { 3: fprVsr(v(x + y)) }, fpscr: rn, compare: ['fpscr', 'vsr', 'cr'] });
+      }
+      // products and quotients landing on ties / near the denormal boundary
+      const prods: [number, number][] = [
+        [1 + 2 ** -26, 1 + 2 ** -27],
+        [2 ** -537, 2 ** -537],
+        [3 * 2 ** -538, 2 ** -537],
+        [2 ** -60, 2 ** -1000 * 1.5],
+        [1.5, 2 ** -1074],
+        [0.75, 2 ** -1073],
+        [2 ** 600, 2 ** 500],
+        [-(2 ** 600), 2 ** 424],
+        [2 ** 64, 2 ** 64],
+        [1 + 2 ** -12, 1 + 2 ** -12],
+        [2 ** -75, 2 ** -75],
+        [3 * 2 ** -76, 2 ** -75],
+      ];
+      for (const [x, y] of prods) {
+        for (const op of ['fmul', 'fmuls', 'fdiv', 'fdivs']) cases.push({ asm: `${op}. 1,2,3`, vsr: { 2: fprVsr(v(x)), 3: fprVsr(v(y)) }, fpscr: rn, compare: ['fpscr', 'vsr', 'cr'] });
+        cases.push({ asm: 'fmadd. 1,2,4,3', vsr: { 2: fprVsr(v(x)), 4: fprVsr(v(y)), 3: fprVsr(v(-x * y)) }, fpscr: rn, compare: ['fpscr', 'vsr', 'cr'] });
+        cases.push({ asm: 'fmsubs 1,2,4,3', vsr: { 2: fprVsr(v(x)), 4: fprVsr(v(y)), 3: fprVsr(v(2 ** -30)) }, fpscr: rn, compare: ['fpscr', 'vsr', 'cr'] });
+      }
+    }
+    expectOracleFP('ties', cases);
+  }, T);
+});
+
+describe('FP fused multiply-add vs qemu-user: bulk, round to nearest', () => {
+  it('1500 random triples each for fmadd/fmadds, with near-cancelling addends', () => {
+    const a = [...randomDoubles(750, 51n), ...randomSingles(750, 52n)];
+    const c = [...randomDoubles(750, 53n), ...randomSingles(750, 54n)];
+    const b = randomDoubles(1500, 55n).map((x, i) => {
+      if (i % 2 === 0) return x;
+      // -(a*c) rounded, nudged: the fused result is the product's rounding error (plus a little)
+      const p = -valueOf(a[i]) * valueOf(c[i]) * (1 + (i % 5) * 2 ** -40);
+      return bitsOf(p);
+    });
+    const cases: OracleCase[] = [];
+    for (const op of ['fmadd', 'fmadds', 'fnmsub', 'fmsubs']) cases.push(...zipCases(`${op} 1,2,4,3`, a, b, 0n, c));
+    expectOracleFP('bulk fma', cases);
+  }, T);
+});

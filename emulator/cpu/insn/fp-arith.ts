@@ -411,19 +411,7 @@ function fmaCore(c: Cpu, fpscr: number, insn: number, variant: number, single: b
   const b = (variant & 1) !== 0 ? -b0 : b0;
   const neg = (variant & 2) !== 0;
   if (a - a === 0 && b - b === 0 && cc - cc === 0) {
-    const p = a * cc;
-    if ((fpscr & RN_MASK) === 0 && !single && p - p === 0) {
-      // When the product is exact (e.g. small integers), one rounded add is the fused result.
-      const pa = p < 0 ? -p : p;
-      if (p !== 0 && pa >= TWO_M960 && (a < 0 ? -a : a) < TWO_P900 && (cc < 0 ? -cc : cc) < TWO_P900 && twoProductErr(a, cc, p) === 0) {
-        const s = p + b;
-        if (s - s === 0 && (s >= DBL_MIN || s <= -DBL_MIN || (fpscr & UE) === 0)) {
-          const e = twoSumErr(p, b, s);
-          setValue(neg ? -s : s, e === 0 ? 0 : XX, roundStat(s, e));
-          return;
-        }
-      }
-    }
+    if ((fpscr & RN_MASK) === 0 && fmaFast(a, cc, b, single, neg)) return;
     softFma(a, cc, b, false, single, fpscr & RN_MASK, fpscr);
     fromSoft(0);
     if (neg) res.v = -res.v;
@@ -453,6 +441,91 @@ function fmaCore(c: Cpu, fpscr: number, insn: number, variant: number, single: b
     return;
   }
   setValue(neg ? -b : b, 0, 0); // finite product, b is the infinity
+}
+
+const cvt = new Float64Array(1);
+const cvtW = new Uint32Array(cvt.buffer);
+
+/** The neighbour of x (nonzero, finite) one ulp toward the sign of dir, if x is even; else x. */
+function toOdd(x: number, dir: number): number {
+  cvt[0] = x;
+  const lo = cvtW[0];
+  if ((lo & 1) !== 0) return x;
+  if ((dir > 0) === (x > 0)) {
+    cvtW[0] = lo + 1; // even: no carry out of the low word
+  } else if (lo !== 0) {
+    cvtW[0] = lo - 1;
+  } else {
+    cvtW[0] = 0xffffffff;
+    cvtW[1] = cvtW[1] - 1;
+  }
+  return cvt[0];
+}
+
+/**
+ * Exact sign (-1, 0, 1) of x0 + x1 + x2 + x3: the terms are grown into a nonoverlapping
+ * expansion with error-free additions (Shewchuk); its largest nonzero component decides.
+ */
+function sign4(x0: number, x1: number, x2: number, x3: number): number {
+  let q = x1 + x0;
+  const f0 = twoSumErr(x1, x0, q);
+  const f1 = q;
+  q = x2 + f0;
+  const g0 = twoSumErr(x2, f0, q);
+  let t = q + f1;
+  const g1 = twoSumErr(q, f1, t);
+  const g2 = t;
+  q = x3 + g0;
+  const k0 = twoSumErr(x3, g0, q);
+  t = q + g1;
+  const k1 = twoSumErr(q, g1, t);
+  q = t + g2;
+  const k2 = twoSumErr(t, g2, q);
+  const top = q !== 0 ? q : k2 !== 0 ? k2 : k1 !== 0 ? k1 : k0;
+  return top > 0 ? 1 : top < 0 ? -1 : 0;
+}
+
+/**
+ * Round-to-nearest fused multiply-add without BigInt (Boldo and Melquiond, "Emulation of
+ * FMA and correctly rounded sums: proved algorithms using rounding to odd"): with
+ * a*c = p + ul and b + p = th + tl exactly, fma = RN(th + RO(tl + ul)). Rounding the
+ * round-to-odd double result to single is also correct (53 >= 24 + 2). Operands and
+ * result are kept far from overflow and underflow; otherwise returns false.
+ */
+function fmaFast(a: number, c: number, b: number, single: boolean, neg: boolean): boolean {
+  const p = a * c;
+  if (a === 0 || c === 0) {
+    // The product is an exact zero: one rounded (exact) add.
+    const s = p + b;
+    if (single && Math.fround(s) !== s) return false;
+    setValue(neg ? -s : s, 0, 0);
+    return true;
+  }
+  const ap = a < 0 ? -a : a;
+  const cp = c < 0 ? -c : c;
+  const pp = p < 0 ? -p : p;
+  const bp = b < 0 ? -b : b;
+  if (!(pp >= TWO_M900 && pp <= TWO_P900 && ap >= TWO_M900 && ap <= TWO_P900 && cp >= TWO_M900 && cp <= TWO_P900 && bp <= TWO_P900)) return false;
+  const ul = twoProductErr(a, c, p);
+  const th = b + p;
+  const tl = twoSumErr(b, p, th);
+  let v = tl + ul;
+  const ve = twoSumErr(tl, ul, v);
+  if (ve !== 0) v = toOdd(v, ve);
+  const r = th + v;
+  const rp = r < 0 ? -r : r;
+  if (!(rp >= TWO_M900 && rp <= TWO_P900)) return false;
+  const err = sign4(th, tl, ul, -r); // sign of exact - r
+  if (!single) {
+    setValue(neg ? -r : r, err === 0 ? 0 : XX, roundStat(r, err));
+    return true;
+  }
+  const ro = err === 0 ? r : toOdd(r, err);
+  const rs = Math.fround(ro);
+  if (!(rs > FLT_MIN || rs < -FLT_MIN) || rs - rs !== 0) return false;
+  const errS = rs !== ro ? (ro > rs ? 1 : -1) : err;
+  setValue(neg ? -rs : rs, errS === 0 ? 0 : XX, roundStat(rs, errS));
+  return true;
 }
 
 function makeFma(variant: number, single: boolean): (c: Cpu, insn: number) => void {
