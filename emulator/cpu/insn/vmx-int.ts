@@ -135,9 +135,12 @@ function flag(b: boolean): number {
   return b ? -1 : 0;
 }
 
-/** CR6 after a compare with Rc=1: 0b1000 all true, 0b0010 all false. */
-function setCR6(c: Cpu, insn: number): void {
-  if ((insn & 0x400) === 0) return;
+/**
+ * CR6 after a compare with Rc=1 (bit 21, 0x400): 0b1000 all true, 0b0010 all false.
+ * Only for compares: in other VX-forms bit 21 is part of the XO.
+ */
+function setCR6(c: Cpu, insn: number, isCompare: boolean): void {
+  if (!isCompare || (insn & 0x400) === 0) return;
   const v = seen === 2 ? 8 : seen === 1 ? 2 : 0;
   const i = c.w + CR_W;
   c.u32[i] = (c.u32[i] & ~0xf0) | (v << 4);
@@ -153,7 +156,7 @@ function bytes(c: Cpu, insn: number, op: number): void {
   sat = false;
   for (let k = 0; k < 16; k++) u8[t + k] = elem(op, u8[a + k], u8[b + k], 8);
   if (sat) setSAT(c);
-  setCR6(c, insn);
+  setCR6(c, insn, op >= CMPEQ && op <= CMPGTS);
 }
 
 function halves(c: Cpu, insn: number, op: number): void {
@@ -166,7 +169,7 @@ function halves(c: Cpu, insn: number, op: number): void {
   sat = false;
   for (let k = 0; k < 8; k++) u16[t + k] = elem(op, u16[a + k], u16[b + k], 16);
   if (sat) setSAT(c);
-  setCR6(c, insn);
+  setCR6(c, insn, op >= CMPEQ && op <= CMPGTS);
 }
 
 function words(c: Cpu, insn: number, op: number): void {
@@ -179,7 +182,7 @@ function words(c: Cpu, insn: number, op: number): void {
   sat = false;
   for (let k = 0; k < 4; k++) u32[t + k] = elem(op, u32[a + k], u32[b + k], 32);
   if (sat) setSAT(c);
-  setCR6(c, insn);
+  setCR6(c, insn, op >= CMPEQ && op <= CMPGTS);
 }
 
 /** vcmpequb(.): the hot one (string functions), without the generic switch. */
@@ -374,7 +377,7 @@ function dwords(c: Cpu, insn: number, op: number): void {
     u32[t + k] = rl;
     u32[t + k + 1] = rh;
   }
-  setCR6(c, insn);
+  setCR6(c, insn, op >= D_CMPEQ);
 }
 
 // ---------------------------------------------------------------- quadword add/sub
