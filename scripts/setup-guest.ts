@@ -111,8 +111,8 @@ function rel(p: string): string {
   return r === '' ? '.' : r.startsWith('..') ? p : r;
 }
 
-/** Check that a file is a 64-bit little-endian PowerPC ELF (what our pseries loads). */
-export function checkPpc64leElf(path: string): void {
+/** Check that a file is a 64-bit PowerPC ELF, either byte order (what our pseries loads). */
+export function checkPpc64Elf(path: string): void {
   const fd = openSync(path, 'r');
   const h = Buffer.alloc(20);
   try {
@@ -122,8 +122,9 @@ export function checkPpc64leElf(path: string): void {
   }
   const isElf = h[0] === 0x7f && h[1] === 0x45 && h[2] === 0x4c && h[3] === 0x46;
   if (!isElf) throw new SetupError(`${path} is not an ELF file`);
-  if (h[4] !== 2 || h[5] !== 1 || h.readUInt16LE(18) !== 21) {
-    throw new SetupError(`${path} is not a 64-bit little-endian PowerPC ELF (class ${h[4]}, data ${h[5]}, machine ${h.readUInt16LE(18)})`);
+  const machine = h[5] === 2 ? h.readUInt16BE(18) : h.readUInt16LE(18);
+  if (h[4] !== 2 || (h[5] !== 1 && h[5] !== 2) || machine !== 21) {
+    throw new SetupError(`${path} is not a 64-bit PowerPC ELF (class ${h[4]}, data ${h[5]}, machine ${machine})`);
   }
 }
 
@@ -291,7 +292,7 @@ function registerLocal(dir: string, kernel: string, initrd: string): void {
     if (!existsSync(f)) throw new SetupError(`${f}: no such file`);
     if (!statSync(f).isFile()) throw new SetupError(`${f}: not a regular file`);
   }
-  checkPpc64leElf(kernel);
+  checkPpc64Elf(kernel);
   mkdirSync(dir, { recursive: true });
   copyFileAtomic(kernel, join(dir, 'vmlinux'));
   copyFileAtomic(initrd, join(dir, 'initrd.gz'));
@@ -360,7 +361,7 @@ function fetchAndBuild(dir: string, refresh: boolean, recipe: Recipe, init: Uint
   if (images.length !== 1) throw new SetupError(`expected one boot/vmlinux-* in ${kernelDeb.deb}, found ${images.length}`);
   const release = images[0].slice('vmlinux-'.length);
   const vmlinuxSrc = join(bootDir, images[0]);
-  checkPpc64leElf(vmlinuxSrc);
+  checkPpc64Elf(vmlinuxSrc);
 
   // The initramfs, from the recipe.
   const files: InitramfsFile[] = [];
@@ -423,7 +424,7 @@ function noAptMessage(reason: string): string {
     `setup: cannot fetch the default guest: ${reason}`,
     '',
     "  The default guest comes from Debian's ppc64el packages through apt-get. Without apt",
-    '  (or without access to a Debian mirror) bring your own 64-bit little-endian PowerPC',
+    '  (or without access to a Debian mirror) bring your own 64-bit PowerPC',
     '  kernel (an ELF vmlinux) and initramfs instead:',
     '    npm run setup -- --kernel <vmlinux> --initrd <initrd.gz>   register them as the default guest',
     '    ppcbox setup --kernel <vmlinux> --initrd <initrd.gz>       the same through the ppcbox bin',
