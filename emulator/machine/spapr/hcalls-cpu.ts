@@ -5,6 +5,7 @@ import { webcrypto } from 'node:crypto';
 import type { Cpu } from '../../cpu/cpu.js';
 import * as L from '../../cpu/layout.js';
 import { decPending } from '../../cpu/exceptions.js';
+import { processTable } from '../../cpu/mmu/mmu.js';
 import type { BQL } from '../../host/bql.js';
 import { setIrqPending, wakeVcpu } from '../../host/vcpu-state.js';
 import {
@@ -13,6 +14,8 @@ import {
   argBig,
   ret,
   H_SUCCESS,
+  H_HARDWARE,
+  H_CONTINUE,
   H_PARAMETER,
   H_P2,
   H_P3,
@@ -83,7 +86,11 @@ const VPA_DEREGISTER = 5n;
 const VPA_DEREGISTER_DTL = 6n;
 const VPA_DEREGISTER_SLBSHADOW = 7n;
 const VPA_MIN_SIZE = 640;
-const VPA_SHARED_PROC_OFFSET = 0x22;
+/** The VPA must be cache-line aligned (128 bytes on POWER9). */
+const VPA_ALIGN = 128;
+/** lppaca byte 9 ("__old_status"), bit 0x02: the partition runs on shared processors. */
+const VPA_SHARED_PROC_OFFSET = 9;
+const VPA_SHARED_PROC_VAL = 0x02;
 
 // H_GET_CPU_CHARACTERISTICS (what QEMU reports for TCG with the default, "broken", caps)
 const CHAR_HON_BRANCH_HINTS = 1n << (63n - 5n);
@@ -159,22 +166,26 @@ export function registerCpuHcalls(t: HcallTable, h: CpuHcallHost, papr: VcpuPapr
     const pageSize = argBig(c, 3);
     const tableSize = argBig(c, 4);
     if ((flags & ~PROC_TBL_FLAGS) !== 0) return H_PARAMETER;
-    if ((flags & PROC_TBL_MODIFY) === 0) return H_PARAMETER;
-    if ((flags & PROC_TBL_REGISTER) === 0) {
+    const radix = (flags & PROC_TBL_RADIX) !== 0;
+    if ((flags & PROC_TBL_MODIFY) === 0) {
+      // Keep the current registration (as QEMU): its type must be the one the flags name.
+      if (radix !== ((processTable(mem) & PATE1_GR) !== 0n)) return H_PARAMETER;
+    } else if ((flags & PROC_TBL_REGISTER) === 0) {
       h.setProcessTable(null);
-      return H_SUCCESS;
+    } else {
+      // Radix tables only: this machine has no hash MMU.
+      if ((flags & PROC_TBL_HASH) !== 0 || !radix) return H_PARAMETER;
+      if (!h.radixNegotiated()) return H_PARAMETER;
+      if ((table & 0xfffn) !== 0n || table >> 60n !== 0n) return H_P2;
+      if (pageSize !== 0n) return H_P3;
+      if (tableSize > 24n) return H_P4;
+      h.setProcessTable(PATE1_GR | table | tableSize);
     }
-    if ((flags & PROC_TBL_HASH) !== 0 || (flags & PROC_TBL_RADIX) === 0) return H_PARAMETER; // radix only
-    if (!h.radixNegotiated()) return H_PARAMETER;
-    if ((table & 0xfffn) !== 0n || table >> 60n !== 0n) return H_P2;
-    if (pageSize !== 0n) return H_P3;
-    if (tableSize > 24n) return H_P4;
-    h.setProcessTable(PATE1_GR | table | tableSize);
+    // LPCR follows the flags on every vCPU: UPRT and HR for radix, GTSE on request.
+    const set = (radix ? L.LPCR_UPRT | L.LPCR_HR : 0) | ((flags & PROC_TBL_GTSE) !== 0 ? L.LPCR_GTSE : 0);
     for (const cpu of h.cpus) {
       const w = lpcrWord(cpu);
-      let lpcr = cpu.u32[w] | L.LPCR_UPRT | L.LPCR_HR;
-      lpcr = (flags & PROC_TBL_GTSE) !== 0 ? lpcr | L.LPCR_GTSE : lpcr & ~L.LPCR_GTSE;
-      cpu.u32[w] = lpcr;
+      cpu.u32[w] = (cpu.u32[w] & ~(L.LPCR_UPRT | L.LPCR_HR | L.LPCR_GTSE)) | set;
       cpu.tlbFlushAll();
     }
     return H_SUCCESS;
@@ -215,6 +226,14 @@ export function registerCpuHcalls(t: HcallTable, h: CpuHcallHost, papr: VcpuPapr
   t.register(H_JOIN, 'H_JOIN', (c) => {
     h.bql.assertHeld('H_JOIN');
     if ((c.u32[c.wi(L.MSR)] & L.MSR_EE) !== 0) return H_BAD_MODE;
+    // The last vCPU not joined (parked with EE off, or stopped) must not join: nobody
+    // would be left to prod it (QEMU answers H_CONTINUE).
+    const othersJoined = h.cpus.every((o) => {
+      if (o === c) return true;
+      const st = Atomics.load(o.i32, o.wi(L.RUN_STATE));
+      return st === L.RUN_STOPPED || (st === L.RUN_CEDED && (o.u32[o.wi(L.MSR)] & L.MSR_EE) === 0);
+    });
+    if (othersJoined) return H_CONTINUE;
     if (Atomics.exchange(c.i32, c.wi(L.PROD), 0) !== 0) return H_SUCCESS;
     Atomics.store(c.i32, c.wi(L.RUN_STATE), L.RUN_CEDED);
     c.endSlice();
@@ -235,6 +254,7 @@ export function registerCpuHcalls(t: HcallTable, h: CpuHcallHost, papr: VcpuPapr
     const dst = arg(c, 2);
     const src = arg(c, 3);
     const page = 4096;
+    if ((flags & ~(H_ICACHE_INVALIDATE | H_ICACHE_SYNCHRONIZE | H_ZERO_PAGE | H_COPY_PAGE)) !== 0n) return H_PARAMETER;
     if (dst % page !== 0 || !inRam(dst, page)) return H_PARAMETER;
     if ((flags & H_COPY_PAGE) !== 0n) {
       if (src % page !== 0 || !inRam(src, page)) return H_PARAMETER;
@@ -254,22 +274,16 @@ export function registerCpuHcalls(t: HcallTable, h: CpuHcallHost, papr: VcpuPapr
     return H_SUCCESS;
   });
 
-  const SPR_DABR = 1013;
-  const SPR_DABRX = 1015;
-  t.register(H_SET_DABR, 'H_SET_DABR', (c) => {
+  // POWER9 has no DABR/DABRX (ISA 3.0 watchpoints are DAWR): QEMU answers H_HARDWARE
+  // for both calls on such a CPU, and Linux never uses them there.
+  t.register(H_SET_DABR, 'H_SET_DABR', () => {
     h.bql.assertHeld('H_SET_DABR');
-    c.setSPR(SPR_DABR, argBig(c, 1));
-    c.setSPR(SPR_DABRX, 3n); // user and kernel, as the single-argument form implies
-    return H_SUCCESS;
+    return H_HARDWARE;
   });
 
-  t.register(H_SET_XDABR, 'H_SET_XDABR', (c) => {
+  t.register(H_SET_XDABR, 'H_SET_XDABR', () => {
     h.bql.assertHeld('H_SET_XDABR');
-    const dabrx = argBig(c, 2);
-    if ((dabrx & ~7n) !== 0n || (dabrx & 4n) !== 0n) return H_PARAMETER; // no hypervisor bit
-    c.setSPR(SPR_DABR, argBig(c, 1));
-    c.setSPR(SPR_DABRX, dabrx);
-    return H_SUCCESS;
+    return H_HARDWARE;
   });
 
   t.register(H_REGISTER_VPA, 'H_REGISTER_VPA', (c) => {
@@ -281,14 +295,17 @@ export function registerCpuHcalls(t: HcallTable, h: CpuHcallHost, papr: VcpuPapr
     const p = papr[target.index];
     const be16 = (a: number): number => mem.dv.getUint16(L.RAM_OFFSET + a, false);
     const be32 = (a: number): number => mem.dv.getUint32(L.RAM_OFFSET + a, false);
-    switch ((flags >> VPA_FUNC_SHIFT) & 7n) {
+    // The sub-function is the whole flags value (QEMU compares it exactly).
+    if ((flags & ~(7n << VPA_FUNC_SHIFT)) !== 0n) return H_PARAMETER;
+    switch (flags >> VPA_FUNC_SHIFT) {
       case VPA_REGISTER: {
-        if (addr % 64 !== 0 || !inRam(addr, VPA_MIN_SIZE)) return H_PARAMETER;
+        if (addr === 0) return H_HARDWARE; // PAPR: no VPA at logical 0
+        if (addr % VPA_ALIGN !== 0 || !inRam(addr, VPA_MIN_SIZE)) return H_PARAMETER;
         const size = be16(addr + 4);
         if (size < VPA_MIN_SIZE) return H_PARAMETER;
         if (Math.floor(addr / 4096) !== Math.floor((addr + size - 1) / 4096)) return H_PARAMETER;
         p.vpa = addr;
-        mem.u8[L.RAM_OFFSET + addr + VPA_SHARED_PROC_OFFSET] = 1;
+        mem.u8[L.RAM_OFFSET + addr + VPA_SHARED_PROC_OFFSET] |= VPA_SHARED_PROC_VAL;
         return H_SUCCESS;
       }
       case VPA_DEREGISTER:
@@ -296,10 +313,11 @@ export function registerCpuHcalls(t: HcallTable, h: CpuHcallHost, papr: VcpuPapr
         p.vpa = 0;
         return H_SUCCESS;
       case VPA_REGISTER_DTL: {
-        if (p.vpa === 0) return H_RESOURCE;
-        if (!inRam(addr, 48)) return H_PARAMETER;
+        if (addr === 0) return H_HARDWARE;
+        if (!inRam(addr, 8)) return H_PARAMETER;
         const size = be32(addr + 4);
         if (size < 48 || !inRam(addr, size)) return H_PARAMETER;
+        if (p.vpa === 0) return H_RESOURCE;
         p.dtl = addr;
         p.dtlSize = size;
         return H_SUCCESS;
@@ -309,10 +327,12 @@ export function registerCpuHcalls(t: HcallTable, h: CpuHcallHost, papr: VcpuPapr
         p.dtlSize = 0;
         return H_SUCCESS;
       case VPA_REGISTER_SLBSHADOW: {
-        if (p.vpa === 0) return H_RESOURCE;
+        if (addr === 0) return H_HARDWARE;
         if (!inRam(addr, 8)) return H_PARAMETER;
         const size = be32(addr + 4);
         if (size < 8 || !inRam(addr, size)) return H_PARAMETER;
+        if (Math.floor(addr / 4096) !== Math.floor((addr + size - 1) / 4096)) return H_PARAMETER;
+        if (p.vpa === 0) return H_RESOURCE;
         p.slbShadow = addr;
         p.slbShadowSize = size;
         return H_SUCCESS;

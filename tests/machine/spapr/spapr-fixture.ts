@@ -115,3 +115,77 @@ export function getString(m: SpaprMachine, a: number, max = 4096): string {
 export function getBytes(m: SpaprMachine, a: number, n: number): Uint8Array {
   return m.mem.u8.slice(L.RAM_OFFSET + a, L.RAM_OFFSET + a + n);
 }
+
+// ------------------------------------------------------------------ client interface
+/** Scratch area for client-interface argument blocks and strings (above the VOF stack). */
+export const SCRATCH = 0x40000;
+
+export interface VofResult {
+  /** Hypercall status (H_SUCCESS unless the block itself was bad). */
+  status: number;
+  /** The return cells, first one first. */
+  rets: number[];
+}
+
+/**
+ * Call client-interface `service` as prom_init does: a big-endian prom_args block
+ * (service, nargs, nret, args, rets) at SCRATCH, through the VOF hypercall.
+ * String arguments are placed in scratch memory and passed by address.
+ */
+export function vofCall(m: SpaprMachine, service: string, args: ReadonlyArray<number | string>, nret: number, c: Cpu = m.cpus[0]): VofResult {
+  let strAt = SCRATCH + 0x100;
+  const svc = strAt;
+  strAt = putString(m, strAt, service);
+  const cells = args.map((a) => {
+    if (typeof a === 'number') return a;
+    const at = strAt;
+    strAt = putString(m, strAt, a);
+    return at;
+  });
+  putCells(m, SCRATCH, [svc, cells.length, nret, ...cells, ...new Array<number>(nret).fill(0xdeadbeef)]);
+  const status = hcall(m, c, 0xf005, SCRATCH);
+  const rets: number[] = [];
+  for (let i = 0; i < nret; i++) rets.push(getCell(m, SCRATCH + 12 + 4 * (cells.length + i)));
+  return { status, rets };
+}
+
+/** First return cell of a client-interface call (the service's result). */
+export function vof1(m: SpaprMachine, service: string, ...args: Array<number | string>): number {
+  return vofCall(m, service, args, 1).rets[0];
+}
+
+/**
+ * An ibm,client-architecture-support vector: (mask, value) PVR pairs, a terminator,
+ * then option vectors 1..5 (1-4 one zero byte each; 5 with the given bytes, numbered
+ * from 1 as in LoPAPR).
+ */
+export function casVector(opts: { pvrs?: Array<[number, number]>; ov5?: Record<number, number>; ov5Len?: number } = {}): Uint8Array {
+  const pvrs = opts.pvrs ?? [
+    [0xffff0000, 0x004e0000], // POWER9
+    [0xffffffff, 0x0f000005], // ISA 3.00
+  ];
+  const ov5 = opts.ov5 ?? { 24: 0x40, 26: 0x40 };
+  const len = opts.ov5Len ?? Math.max(1, ...Object.keys(ov5).map(Number));
+  const out: number[] = [];
+  const be32 = (v: number): void => {
+    out.push((v >>> 24) & 0xff, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff);
+  };
+  for (const [mask, val] of pvrs) {
+    be32(mask);
+    be32(val);
+  }
+  be32(0x00000000); // terminator: value has bits outside the mask
+  be32(0xffffffff);
+  out.push(4); // five vectors
+  for (let v = 1; v <= 4; v++) out.push(0, 0);
+  out.push(len - 1);
+  for (let b = 1; b <= len; b++) out.push(ov5[b] ?? 0);
+  return Uint8Array.from(out);
+}
+
+/** Run CAS through the client interface with `vec` at guest address 0x50000; returns the first return cell. */
+export function doCas(m: SpaprMachine, vec: Uint8Array = casVector()): VofResult {
+  m.mem.writePhys(0x50000, vec);
+  const root = vof1(m, 'open', '/');
+  return vofCall(m, 'call-method', ['ibm,client-architecture-support', root, 0x50000], 2);
+}
