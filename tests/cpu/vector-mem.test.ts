@@ -46,6 +46,18 @@ function memCases(): OracleCase[] {
   // Unaligned quadwords.
   cases.push(mk('stxvb16x 35,1,9; stxvb16x 36,1,10; lxvx 34,1,11; lxvd2x 37,1,12', { 35: A, 36: B }));
   cases.push(mk('stxvb16x 40,1,9; stxvb16x 40,1,10; stxvx 35,1,11; stxvd2x 36,1,12; lxvb16x 34,1,9; lxvb16x 37,1,10', { 35: A, 36: B }));
+  // Every load and store form at every offset within a quadword (r9 = -64 + off).
+  for (let off = 1; off < 16; off++) {
+    const g = { 9: BigInt(-64 + off), 10: -64n, 12: -48n };
+    for (const ld of ['lxvd2x 34', 'lxvw4x 34', 'lxvh8x 34', 'lxvb16x 34', 'lxvx 34', 'lxvx 3', 'lxvdsx 34', 'lxvwsx 34', 'lxsdx 34',
+      'lxsiwzx 34', 'lxsihzx 34', 'lxsspx 34']) {
+      cases.push(mk(`stxvb16x 35,1,10; stxvb16x 36,1,12; ${ld},1,9`, { 35: A, 36: B }, g));
+    }
+    for (const st of ['stxvd2x 37', 'stxvw4x 37', 'stxvh8x 37', 'stxvb16x 37', 'stxvx 37', 'stxvx 5', 'stxsdx 37', 'stxsiwx 37',
+      'stxsihx 37', 'stxsibx 37']) {
+      cases.push(mk(`stxvb16x 35,1,10; stxvb16x 36,1,12; ${st},1,9; lxvb16x 34,1,10; lxvb16x 38,1,12`, { 35: A, 36: B, 37: FP, 5: B }, g));
+    }
+  }
   // Single-precision conversions: normal, denormal, zero, infinity, NaNs (payload kept).
   for (const w of [0x3fc00000n, 0xbf800000n, 0x00000001n, 0x80400000n, 0x7f800000n, 0xff800000n, 0x7fc00001n, 0x7f800001n, 0x00000000n, 0x80000000n]) {
     cases.push(mk('stxvb16x 35,1,9; lxsspx 34,1,9; lxssp 5,-64(1)', { 35: (w << 96n) | (w << 64n) | (w << 32n) | w }));
