@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DEBIAN_PACKAGES } from './deps.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -35,7 +35,7 @@ function has(cmd) {
 // ---------------------------------------------------------------- 1. npm packages
 
 /** Why node_modules needs `npm ci`, or '' when it matches package-lock.json. */
-function npmStale() {
+export function npmStale(root) {
   const lockPath = join(root, 'package-lock.json');
   const hiddenPath = join(root, 'node_modules', '.package-lock.json');
   if (!existsSync(join(root, 'node_modules'))) return 'node_modules is missing';
@@ -60,7 +60,7 @@ function npmStale() {
 }
 
 function npmStep() {
-  const why = npmStale();
+  const why = npmStale(root);
   if (why === '') {
     say('npm packages: up to date');
     return;
@@ -127,7 +127,7 @@ function debianStep() {
 // ---------------------------------------------------------------- 3. the default guest
 
 /** The set-up script's own up-to-date check, without starting tsx (saves ~1 s). */
-function guestUpToDate() {
+export function guestUpToDate(root) {
   try {
     const dir = join(root, '.cache', 'guest');
     const m = JSON.parse(readFileSync(join(dir, 'guest.json'), 'utf8'));
@@ -145,7 +145,7 @@ function guestUpToDate() {
 }
 
 function guestStep() {
-  if (guestUpToDate()) {
+  if (guestUpToDate(root)) {
     say('default guest: up to date in .cache/guest');
     return;
   }
@@ -156,19 +156,24 @@ function guestStep() {
 
 // ---------------------------------------------------------------- 4. the suite
 
-const t0 = Date.now();
-if (process.env.PPCBOX_NO_BOOTSTRAP) {
-  say('PPCBOX_NO_BOOTSTRAP is set: skipping npm/apt/guest checks');
-} else {
-  npmStep();
-  debianStep();
-  guestStep();
-  say(`bootstrap done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+function main() {
+  const t0 = Date.now();
+  if (process.env.PPCBOX_NO_BOOTSTRAP) {
+    say('PPCBOX_NO_BOOTSTRAP is set: skipping npm/apt/guest checks');
+  } else {
+    npmStep();
+    debianStep();
+    guestStep();
+    say(`bootstrap done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  }
+  const vitest = join(root, 'node_modules', 'vitest', 'vitest.mjs');
+  const r = spawnSync(process.execPath, [vitest, 'run', ...vitestArgs], { cwd: root, stdio: 'inherit' });
+  if (r.error) {
+    say(`cannot run vitest: ${r.error.message}`);
+    process.exit(1);
+  }
+  process.exit(r.status ?? 1);
 }
-const vitest = join(root, 'node_modules', 'vitest', 'vitest.mjs');
-const r = spawnSync(process.execPath, [vitest, 'run', ...vitestArgs], { cwd: root, stdio: 'inherit' });
-if (r.error) {
-  say(`cannot run vitest: ${r.error.message}`);
-  process.exit(1);
-}
-process.exit(r.status ?? 1);
+
+// Run only when executed (the tests import the functions above).
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) main();
