@@ -130,3 +130,27 @@ describe('FPSCR instructions vs qemu-user', () => {
     expectOracleFP('mtfs*', cases);
   }, T);
 });
+
+describe('FP merge word and big-endian mode vs qemu-user', () => {
+  it('fmrgew / fmrgow', () => {
+    const cases: OracleCase[] = [];
+    for (const x of SPECIAL_DOUBLES.slice(0, 12)) for (const y of [0x0123456789abcdefn, 0xfedcba9876543210n]) {
+      cases.push({ asm: 'fmrgew 1,2,3', vsr: { 2: fprVsr(x), 3: fprVsr(y) }, compare: ['fpscr', 'vsr', 'cr'] });
+      cases.push({ asm: 'fmrgow 1,2,3', vsr: { 2: fprVsr(x), 3: fprVsr(y) }, compare: ['fpscr', 'vsr', 'cr'] });
+    }
+    expectOracleFP('fmrg', cases);
+  }, T);
+
+  it('arithmetic, conversions and FPSCR moves in big-endian mode', () => {
+    const cases: OracleCase[] = [];
+    const vals = randomDoubles(40, 61n);
+    for (let i = 0; i < vals.length; i++) {
+      const x = vals[i];
+      const y = vals[(i + 7) % vals.length];
+      for (const asm of ['fadd. 1,2,3', 'fmul 1,2,3', 'fdivs 1,2,3', 'fmadd 1,2,3,2', 'fctid 1,3', 'fcfid 1,3', 'frsp 1,2', 'fcmpu 3,2,3', 'mffs 1']) {
+        cases.push({ asm, vsr: { 2: fprVsr(x), 3: fprVsr(y) }, fpscr: BigInt(i & 3), compare: ['fpscr', 'vsr', 'cr'] });
+      }
+    }
+    expectOracleFP('big-endian', cases, 'be');
+  }, T);
+});

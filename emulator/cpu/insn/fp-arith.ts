@@ -49,7 +49,7 @@ function fromSoft(extraExc: number): void {
 }
 
 /** The pending NaN result of a single-precision instruction keeps only a single's payload. */
-function singleNaN(): void {
+export function singleNaN(): void {
   if (res.kind === KIND_BITS) res.lo &= 0xe0000000;
 }
 
@@ -77,8 +77,12 @@ function propagateNaN(c: Cpu, fpscr: number, r1: number, r2: number, r3: number,
 
 // ------------------------------------------------------------------ add / subtract
 
-/** a + b (b already negated for subtract); ra/rb are the FPR numbers for NaN payloads. */
-function addCore(c: Cpu, fpscr: number, a: number, b: number, ra: number, rb: number, single: boolean): void {
+/**
+ * a + b (b already negated for subtract) into the pending result (fp-common `res`);
+ * ra/rb are the register numbers (VSR doubleword 0, 0-63) holding the operands, for NaN
+ * payloads. The other *Core functions follow the same convention.
+ */
+export function addCore(c: Cpu, fpscr: number, a: number, b: number, ra: number, rb: number, single: boolean): void {
   if (a - a === 0 && b - b === 0) {
     if ((fpscr & RN_MASK) === 0) {
       if (!single) {
@@ -160,7 +164,7 @@ function fsubs(c: Cpu, insn: number): void {
 
 // ------------------------------------------------------------------ multiply
 
-function mulCore(c: Cpu, fpscr: number, a: number, b: number, ra: number, rb: number, single: boolean): void {
+export function mulCore(c: Cpu, fpscr: number, a: number, b: number, ra: number, rb: number, single: boolean): void {
   if (a - a === 0 && b - b === 0) {
     if (a === 0 || b === 0) {
       setValue(a * b, 0, 0);
@@ -223,7 +227,7 @@ function fmuls(c: Cpu, insn: number): void {
 
 // ------------------------------------------------------------------ divide
 
-function divCore(c: Cpu, fpscr: number, a: number, b: number, ra: number, rb: number, single: boolean): void {
+export function divCore(c: Cpu, fpscr: number, a: number, b: number, ra: number, rb: number, single: boolean): void {
   if (a - a === 0 && b - b === 0) {
     if (b === 0) {
       if (a === 0) {
@@ -303,7 +307,7 @@ function fdivs(c: Cpu, insn: number): void {
 
 // ------------------------------------------------------------------ square root
 
-function sqrtCore(c: Cpu, fpscr: number, b: number, rb: number, single: boolean): void {
+export function sqrtCore(c: Cpu, fpscr: number, b: number, rb: number, single: boolean): void {
   if (b > 0 && b - b === 0) {
     if ((fpscr & RN_MASK) === 0 && b > TWO_M900 && b < TWO_P900 && (!single || Math.fround(b) === b)) {
       const s = Math.sqrt(b);
@@ -399,11 +403,12 @@ function frsqrte(c: Cpu, insn: number): void {
 
 // ------------------------------------------------------------------ fused multiply-add
 
-// Variants: bit 0 = subtract FRB (msub), bit 1 = negate the result (nmadd/nmsub).
-function fmaCore(c: Cpu, fpscr: number, insn: number, variant: number, single: boolean): void {
-  const fra = (insn >>> 16) & 31;
-  const frb = (insn >>> 11) & 31;
-  const frc = (insn >>> 6) & 31;
+/**
+ * (FRA * FRC) + FRB into the pending result; register numbers index VSR doubleword 0
+ * (0-63, so VSX scalar forms can use it). Variants: bit 0 = subtract FRB (msub),
+ * bit 1 = negate the rounded result (nmadd/nmsub).
+ */
+export function fmaCore(c: Cpu, fpscr: number, fra: number, frb: number, frc: number, variant: number, single: boolean): void {
   const f64 = c.f64;
   const a = f64[fpr8(c, fra)];
   const cc = f64[fpr8(c, frc)];
@@ -531,7 +536,7 @@ function fmaFast(a: number, c: number, b: number, single: boolean, neg: boolean)
 function makeFma(variant: number, single: boolean): (c: Cpu, insn: number) => void {
   return (c, insn) => {
     checkFP(c);
-    fmaCore(c, c.u32[(c.base >> 2) + FPSCR4], insn, variant, single);
+    fmaCore(c, c.u32[(c.base >> 2) + FPSCR4], (insn >>> 16) & 31, (insn >>> 11) & 31, (insn >>> 6) & 31, variant, single);
     commit(c, insn, (insn >>> 21) & 31);
   };
 }

@@ -353,6 +353,23 @@ function fcpsgn(c: Cpu, insn: number): void {
   crFromFpscr(c, insn);
 }
 
+/** fmrgew: FRT = FRA[0:31] || FRB[0:31]; fmrgow: FRT = FRA[32:63] || FRB[32:63]. */
+function fmrgew(c: Cpu, insn: number): void {
+  checkFP(c);
+  if ((insn & 1) !== 0) raiseIllegal(c, insn);
+  const a = fpr4(c, (insn >>> 16) & 31);
+  const b = fpr4(c, (insn >>> 11) & 31);
+  setFPRBits(c, (insn >>> 21) & 31, c.u32[b + 1], c.u32[a + 1]);
+}
+
+function fmrgow(c: Cpu, insn: number): void {
+  checkFP(c);
+  if ((insn & 1) !== 0) raiseIllegal(c, insn);
+  const a = fpr4(c, (insn >>> 16) & 31);
+  const b = fpr4(c, (insn >>> 11) & 31);
+  setFPRBits(c, (insn >>> 21) & 31, c.u32[b], c.u32[a]);
+}
+
 // ------------------------------------------------------------------ float -> integer
 
 const TWO32 = 4294967296;
@@ -738,12 +755,22 @@ reg31(887, lfiwzx);
 reg31(791, lfdpx);
 reg31(919, stfdpx);
 
+/** One-operand X-forms: a nonzero FRA field is an invalid form. */
+function noFRA(fn: (c: Cpu, insn: number) => void): (c: Cpu, insn: number) => void {
+  return (c, insn) => {
+    if ((insn & (31 << 16)) !== 0) raiseIllegal(c, insn);
+    fn(c, insn);
+  };
+}
+
 // Moves.
-regFPX(OP63, 72, fmr);
-regFPX(OP63, 40, fneg);
-regFPX(OP63, 264, fabs);
-regFPX(OP63, 136, fnabs);
+regFPX(OP63, 72, noFRA(fmr));
+regFPX(OP63, 40, noFRA(fneg));
+regFPX(OP63, 264, noFRA(fabs));
+regFPX(OP63, 136, noFRA(fnabs));
 regFPX(OP63, 8, fcpsgn);
+regFPX(OP63, 966, fmrgew);
+regFPX(OP63, 838, fmrgow);
 
 // Conversions to integer (kind: 1 unsigned, 2 doubleword, 4 toward zero).
 regFPX(OP63, 14, convFn(0)); // fctiw
