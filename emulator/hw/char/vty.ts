@@ -63,10 +63,15 @@ export class SpaprVty {
     t.register(H_GET_TERM_CHAR, 'H_GET_TERM_CHAR', (c) => this.hGetTermChar(c));
   }
 
+  /** Our unit address, or 0: the kernel's early debug console names no unit (QEMU maps it to the first vty). */
+  private isMine(termno: number): boolean {
+    return termno === this.reg || termno === 0;
+  }
+
   /** H_PUT_TERM_CHAR(termno, len, char0_7, char8_15): up to 16 bytes, big-endian packed. */
   private hPutTermChar(c: Cpu): number {
     this.bql.assertHeld('H_PUT_TERM_CHAR');
-    if (arg(c, 1) !== this.reg) return H_PARAMETER;
+    if (!this.isMine(arg(c, 1))) return H_PARAMETER;
     const len = arg(c, 2);
     if (len > 16) return H_PARAMETER;
     const head = Atomics.load(this.i32, this.w(R_OUT_HEAD));
@@ -85,7 +90,7 @@ export class SpaprVty {
   /** H_GET_TERM_CHAR(termno) -> len, char0_7, char8_15. */
   private hGetTermChar(c: Cpu): number {
     this.bql.assertHeld('H_GET_TERM_CHAR');
-    if (arg(c, 1) !== this.reg) return H_PARAMETER;
+    if (!this.isMine(arg(c, 1))) return H_PARAMETER;
     const head = Atomics.load(this.i32, this.w(R_IN_HEAD));
     const tail = Atomics.load(this.i32, this.w(R_IN_TAIL));
     const n = Math.min(16, (head - tail) | 0);
