@@ -206,6 +206,75 @@ describe('FP availability and enabled exceptions', () => {
   });
 });
 
+describe('more enabled-exception rules (hand-worked)', () => {
+  it('XE=1: the rounded result is still written, then the Program interrupt', () => {
+    const c = makeCpu({ msrLo: L.MSR_FP | L.MSR_FE0 | L.MSR_FE1 });
+    setFpscr(c, 0x08); // XE
+    setFpr(c, 2, bitsOf(1));
+    setFpr(c, 3, bitsOf(3));
+    exec(c, [A(63, 1, 2, 3, 0, 18, 1)]); // fdiv. f1 = 1/3
+    expect(fpr(c, 1)).toBe(bitsOf(1 / 3));
+    expect(c.nia).toBe(0x700n);
+    const f = fpscr(c);
+    expect((f & 0xc2020000) >>> 0).toBe(0xc2020000); // FX FEX XX FI
+    expect((c.cr >>> 24) & 0xf).toBe(0xc); // CR1 = FX FEX
+  });
+
+  it('VE=1: invalid conversion leaves FRT and FPRF alone, clears FR/FI', () => {
+    const c = makeCpu();
+    setFpscr(c, 0x80 | 0x60000 | 0x4000); // VE, stale FR FI, FPRF +normal
+    setFpr(c, 3, bitsOf(1e30));
+    setFpr(c, 1, 0x1234n);
+    exec(c, [X(63, 1, 0, 3, 14)]); // fctiw
+    expect(fpr(c, 1)).toBe(0x1234n);
+    expect(fpscr(c)).toBe((0x80000000 | 0x40000000 | 0x20000000 | 0x100 | 0x80 | 0x4000) >>> 0);
+  });
+
+  it('VE=0: invalid conversion saturates; fctiwz of -2^31 - 0.5 is exact-in-range', () => {
+    const c = makeCpu();
+    setFpr(c, 3, bitsOf(-2147483648.5));
+    exec(c, [X(63, 1, 0, 3, 15)]); // fctiwz: truncates to -2^31, inexact
+    expect(fpr(c, 1)).toBe(0xffffffff80000000n);
+    expect(fpscr(c)).toBe((0x80000000 | 0x02000000 | 0x20000) >>> 0);
+    exec(c, [X(63, 1, 0, 3, 14)]); // fctiw (round to nearest even): -2^31 (tie to even)
+    expect(fpr(c, 1)).toBe(0xffffffff80000000n);
+  });
+
+  it('fcmpo with a QNaN: VXVC, CR field unordered; with VE=1 and an SNaN only VXSNAN', () => {
+    const c = makeCpu();
+    setFpr(c, 2, 0x7ff8000000000000n);
+    setFpr(c, 3, bitsOf(1));
+    exec(c, [X(63, 2 << 2, 2, 3, 32)]); // fcmpo cr2,f2,f3
+    expect((c.cr >>> 20) & 0xf).toBe(1);
+    expect(fpscr(c)).toBe((0x80000000 | 0x20000000 | 0x00080000 | 0x1000) >>> 0);
+    const d = makeCpu();
+    setFpscr(d, 0x80);
+    setFpr(d, 2, 0x7ff0000000000001n);
+    setFpr(d, 3, bitsOf(1));
+    exec(d, [X(63, 0, 2, 3, 32)]);
+    expect(fpscr(d)).toBe((0x80000000 | 0x40000000 | 0x20000000 | 0x01000000 | 0x1000 | 0x80) >>> 0);
+  });
+
+  it('round-toward-zero overflow gives the largest finite value with OX XX FI', () => {
+    const c = makeCpu();
+    setFpscr(c, 1);
+    setFpr(c, 2, bitsOf(Number.MAX_VALUE));
+    setFpr(c, 3, bitsOf(Number.MAX_VALUE));
+    exec(c, [A(63, 1, 2, 3, 0, 21)]);
+    expect(fpr(c, 1)).toBe(bitsOf(Number.MAX_VALUE));
+    expect(fpscr(c)).toBe((0x80000000 | 0x10000000 | 0x02000000 | 0x20000 | 0x4000 | 1) >>> 0);
+  });
+
+  it('round-toward--inf: x - x is -0', () => {
+    const c = makeCpu();
+    setFpscr(c, 3);
+    setFpr(c, 2, bitsOf(5));
+    exec(c, [A(63, 1, 2, 2, 0, 20)]); // fsub f1,f2,f2
+    expect(fpr(c, 1)).toBe(0x8000000000000000n);
+    expect(fpscr(c)).toBe(0x12000 | 3);
+  });
+});
+
 describe('FPSCR instructions (hand-worked)', () => {
   it('mcrfs copies a field and clears its exception bits', () => {
     const c = makeCpu();
