@@ -3,8 +3,6 @@
 // Byte order: a 16-byte "quadword" access (lvx, lxv, lxvx) in little-endian mode moves
 // the whole register byte-reversed (ISA byte i <-> EA + 15 - i); the element forms
 // (lxvd2x, lxvw4x, lxvh8x) reverse each element in place instead; lxvb16x never swaps.
-// With the VSR storage of vreg.ts (doubleword 0 as a native u64 at +0) every one of
-// them is two 64-bit accesses plus, at most, a swap of halves.
 import type { Cpu } from '../cpu.js';
 import { reg31, reg57, reg61DS, reg61DQ } from '../decode.js';
 import {
@@ -13,71 +11,181 @@ import {
   needVMX,
   needVSX,
   needVSXorVMX,
-  bswapHalves,
+  bswap32,
   singleToDouble,
   doubleToSingle,
   dHi,
 } from '../vreg.js';
 
-// Result of ld2x64: the doubleword at EA (q0 low, q1 high) and at EA + 8 (q2, q3).
-let q0 = 0;
-let q1 = 0;
-let q2 = 0;
-let q3 = 0;
+// 16-byte accesses go through four little-endian memory words m0..m3 (m_k = the LE
+// word at EA + 4k); each instruction form is then a fixed shuffle/byte swap between
+// them and the register's storage words (see vreg.ts): with b_i the byte at EA + i,
+//   ISA byte i = b_i      (BE forms, lxvb16x):  storage = [s(m1), s(m0), s(m3), s(m2)]
+//   ISA byte i = b_15-i   (LE lvx/lxv/lxvx):     storage = [m2, m3, m0, m1]
+//   LE lxvd2x (each doubleword LE):              storage = [m0, m1, m2, m3]
+//   LE lxvw4x (each word LE):                    storage = [m1, m0, m3, m2]
+//   LE lxvh8x (each halfword LE):                storage = [r(m1), r(m0), r(m3), r(m2)]
+// where s = byte swap and r = rotate by 16.
+let m0 = 0;
+let m1 = 0;
+let m2 = 0;
+let m3 = 0;
 
-/** Two doublewords at EA and EA + 8, each in byte order `le`. */
-function ld2x64(c: Cpu, lo: number, hi: number, le: boolean): void {
-  const lo2 = (lo + 8) >>> 0;
-  const hi2 = lo2 < 8 && c.sf ? (hi + 1) >>> 0 : hi;
-  q0 = c.load64(lo, hi, le);
-  q1 = c.vhi;
-  q2 = c.load64(lo2, hi2, le);
-  q3 = c.vhi;
+/** Read the 16 bytes at EA into m0..m3 (TLB fast path inside one page of RAM). */
+function read16(c: Cpu, lo: number, hi: number): void {
+  if ((lo & 0xfff) <= 0xff0) {
+    const p = c.hostAddr(lo, hi, false);
+    if (p >= 0) {
+      if ((p & 3) === 0) {
+        const u32 = c.u32;
+        const q = p >>> 2;
+        m0 = u32[q];
+        m1 = u32[q + 1];
+        m2 = u32[q + 2];
+        m3 = u32[q + 3];
+      } else {
+        const dv = c.dv;
+        m0 = dv.getUint32(p, true);
+        m1 = dv.getUint32(p + 4, true);
+        m2 = dv.getUint32(p + 8, true);
+        m3 = dv.getUint32(p + 12, true);
+      }
+      return;
+    }
+  }
+  // Page-crossing or MMIO: word by word, in address order.
+  const sf = c.sf;
+  m0 = c.load32(lo, hi, true);
+  let l = (lo + 4) >>> 0;
+  let h = l < 4 && sf ? (hi + 1) >>> 0 : hi;
+  m1 = c.load32(l, h, true);
+  l = (lo + 8) >>> 0;
+  h = l < 8 && sf ? (hi + 1) >>> 0 : hi;
+  m2 = c.load32(l, h, true);
+  l = (lo + 12) >>> 0;
+  h = l < 12 && sf ? (hi + 1) >>> 0 : hi;
+  m3 = c.load32(l, h, true);
 }
 
-/** Store doubleword (alo, ahi) at EA and (blo, bhi) at EA + 8, each in byte order `le`. */
-function st2x64(c: Cpu, lo: number, hi: number, le: boolean, alo: number, ahi: number, blo: number, bhi: number): void {
-  const lo2 = (lo + 8) >>> 0;
-  const hi2 = lo2 < 8 && c.sf ? (hi + 1) >>> 0 : hi;
-  // Crossing a page: make sure the second half can be written before writing the first.
-  if ((lo & 0xfff) > 0xff0) c.probeWrite(lo2, hi2, 8);
-  c.store64(lo, hi, alo, ahi, le);
-  c.store64(lo2, hi2, blo, bhi, le);
+/** Write m0..m3 to the 16 bytes at EA; nothing is written if any part faults. */
+function write16(c: Cpu, lo: number, hi: number): void {
+  if ((lo & 0xfff) <= 0xff0) {
+    const p = c.hostAddr(lo, hi, true);
+    if (p >= 0) {
+      if ((p & 3) === 0) {
+        const u32 = c.u32;
+        const q = p >>> 2;
+        u32[q] = m0;
+        u32[q + 1] = m1;
+        u32[q + 2] = m2;
+        u32[q + 3] = m3;
+      } else {
+        const dv = c.dv;
+        dv.setUint32(p, m0, true);
+        dv.setUint32(p + 4, m1, true);
+        dv.setUint32(p + 8, m2, true);
+        dv.setUint32(p + 12, m3, true);
+      }
+      return;
+    }
+  } else {
+    c.probeWrite(lo, hi, 16);
+  }
+  const sf = c.sf;
+  c.store32(lo, hi, m0, true);
+  let l = (lo + 4) >>> 0;
+  let h = l < 4 && sf ? (hi + 1) >>> 0 : hi;
+  c.store32(l, h, m1, true);
+  l = (lo + 8) >>> 0;
+  h = l < 8 && sf ? (hi + 1) >>> 0 : hi;
+  c.store32(l, h, m2, true);
+  l = (lo + 12) >>> 0;
+  h = l < 12 && sf ? (hi + 1) >>> 0 : hi;
+  c.store32(l, h, m3, true);
 }
 
-/** Put q0..q3 into VSR n as doubleword 0 = (q0, q1), doubleword 1 = (q2, q3). */
-function putStraight(c: Cpu, n: number): void {
+function rot16(x: number): number {
+  return ((x << 16) | (x >>> 16)) >>> 0;
+}
+
+const F_BYTES = 0; // ISA byte i = b_i in both modes (lxvb16x), and every form in BE mode
+const F_QUAD = 1; // lvx, lxv, lxvx
+const F_DWORDS = 2; // lxvd2x
+const F_WORDS = 3; // lxvw4x
+const F_HALVES = 4; // lxvh8x
+
+/** Load 16 bytes at EA into VSR n in element form `form`. */
+function load16(c: Cpu, n: number, lo: number, hi: number, form: number): void {
+  read16(c, lo, hi);
   const u32 = c.u32;
   const w = vw(c, n);
-  u32[w] = q0;
-  u32[w + 1] = q1;
-  u32[w + 2] = q2;
-  u32[w + 3] = q3;
+  if (!c.le || form === F_BYTES) {
+    const s0 = bswap32(m0);
+    const s1 = bswap32(m1);
+    const s2 = bswap32(m2);
+    const s3 = bswap32(m3);
+    u32[w] = s1;
+    u32[w + 1] = s0;
+    u32[w + 2] = s3;
+    u32[w + 3] = s2;
+  } else if (form === F_QUAD) {
+    u32[w] = m2;
+    u32[w + 1] = m3;
+    u32[w + 2] = m0;
+    u32[w + 3] = m1;
+  } else if (form === F_DWORDS) {
+    u32[w] = m0;
+    u32[w + 1] = m1;
+    u32[w + 2] = m2;
+    u32[w + 3] = m3;
+  } else if (form === F_WORDS) {
+    u32[w] = m1;
+    u32[w + 1] = m0;
+    u32[w + 2] = m3;
+    u32[w + 3] = m2;
+  } else {
+    u32[w] = rot16(m1);
+    u32[w + 1] = rot16(m0);
+    u32[w + 2] = rot16(m3);
+    u32[w + 3] = rot16(m2);
+  }
 }
 
-/** Doubleword 0 = the one from EA + 8: a little-endian quadword load. */
-function putSwapped(c: Cpu, n: number): void {
+/** Store VSR n to the 16 bytes at EA in element form `form` (the inverse of load16). */
+function store16(c: Cpu, n: number, lo: number, hi: number, form: number): void {
   const u32 = c.u32;
   const w = vw(c, n);
-  u32[w] = q2;
-  u32[w + 1] = q3;
-  u32[w + 2] = q0;
-  u32[w + 3] = q1;
-}
-
-/** Load a full 16-byte quadword at EA into VSR n (lvx, lxv, lxvx). */
-function loadQuad(c: Cpu, n: number, lo: number, hi: number): void {
-  const le = c.le;
-  ld2x64(c, lo, hi, le);
-  if (le) putSwapped(c, n);
-  else putStraight(c, n);
-}
-
-function storeQuad(c: Cpu, n: number, lo: number, hi: number): void {
-  const u32 = c.u32;
-  const w = vw(c, n);
-  if (c.le) st2x64(c, lo, hi, true, u32[w + 2], u32[w + 3], u32[w], u32[w + 1]);
-  else st2x64(c, lo, hi, false, u32[w], u32[w + 1], u32[w + 2], u32[w + 3]);
+  const x0 = u32[w];
+  const x1 = u32[w + 1];
+  const x2 = u32[w + 2];
+  const x3 = u32[w + 3];
+  if (!c.le || form === F_BYTES) {
+    m0 = bswap32(x1);
+    m1 = bswap32(x0);
+    m2 = bswap32(x3);
+    m3 = bswap32(x2);
+  } else if (form === F_QUAD) {
+    m0 = x2;
+    m1 = x3;
+    m2 = x0;
+    m3 = x1;
+  } else if (form === F_DWORDS) {
+    m0 = x0;
+    m1 = x1;
+    m2 = x2;
+    m3 = x3;
+  } else if (form === F_WORDS) {
+    m0 = x1;
+    m1 = x0;
+    m2 = x3;
+    m3 = x2;
+  } else {
+    m0 = rot16(x1);
+    m1 = rot16(x0);
+    m2 = rot16(x3);
+    m3 = rot16(x2);
+  }
+  write16(c, lo, hi);
 }
 
 // ---------------------------------------------------------------- VMX (VR = VSR 32 + n)
@@ -86,14 +194,14 @@ function storeQuad(c: Cpu, n: number, lo: number, hi: number): void {
 function lvx(c: Cpu, insn: number): void {
   needVMX(c);
   const lo = (c.eaX((insn >>> 16) & 31, (insn >>> 11) & 31) & ~15) >>> 0;
-  loadQuad(c, 32 + ((insn >>> 21) & 31), lo, c.eaHi);
+  load16(c, 32 + ((insn >>> 21) & 31), lo, c.eaHi, F_QUAD);
 }
 
 /** stvx / stvxl. */
 function stvx(c: Cpu, insn: number): void {
   needVMX(c);
   const lo = (c.eaX((insn >>> 16) & 31, (insn >>> 11) & 31) & ~15) >>> 0;
-  storeQuad(c, 32 + ((insn >>> 21) & 31), lo, c.eaHi);
+  store16(c, 32 + ((insn >>> 21) & 31), lo, c.eaHi, F_QUAD);
 }
 
 /**
@@ -182,85 +290,33 @@ function xt(insn: number): number {
   return ((insn & 1) << 5) | ((insn >>> 21) & 31);
 }
 
+function vsxLoad(form: number) {
+  return (c: Cpu, insn: number): void => {
+    needVSX(c);
+    const lo = c.eaX((insn >>> 16) & 31, (insn >>> 11) & 31);
+    load16(c, xt(insn), lo, c.eaHi, form);
+  };
+}
+
+function vsxStore(form: number) {
+  return (c: Cpu, insn: number): void => {
+    needVSX(c);
+    const lo = c.eaX((insn >>> 16) & 31, (insn >>> 11) & 31);
+    store16(c, xt(insn), lo, c.eaHi, form);
+  };
+}
+
+/** lxvd2x / stxvd2x: the hot ones (kernel and glibc memcpy), without the closure. */
 function lxvd2x(c: Cpu, insn: number): void {
   needVSX(c);
   const lo = c.eaX((insn >>> 16) & 31, (insn >>> 11) & 31);
-  ld2x64(c, lo, c.eaHi, c.le);
-  putStraight(c, xt(insn));
+  load16(c, xt(insn), lo, c.eaHi, F_DWORDS);
 }
 
 function stxvd2x(c: Cpu, insn: number): void {
   needVSX(c);
   const lo = c.eaX((insn >>> 16) & 31, (insn >>> 11) & 31);
-  const w = vw(c, xt(insn));
-  const u32 = c.u32;
-  st2x64(c, lo, c.eaHi, c.le, u32[w], u32[w + 1], u32[w + 2], u32[w + 3]);
-}
-
-function lxvw4x(c: Cpu, insn: number): void {
-  needVSX(c);
-  const lo = c.eaX((insn >>> 16) & 31, (insn >>> 11) & 31);
-  const le = c.le;
-  ld2x64(c, lo, c.eaHi, le);
-  if (le) {
-    // Each doubleword came in as (word at EA+4 : word at EA); words are elements.
-    const t0 = q0;
-    q0 = q1;
-    q1 = t0;
-    const t2 = q2;
-    q2 = q3;
-    q3 = t2;
-  }
-  putStraight(c, xt(insn));
-}
-
-function stxvw4x(c: Cpu, insn: number): void {
-  needVSX(c);
-  const lo = c.eaX((insn >>> 16) & 31, (insn >>> 11) & 31);
-  const w = vw(c, xt(insn));
-  const u32 = c.u32;
-  if (c.le) st2x64(c, lo, c.eaHi, true, u32[w + 1], u32[w], u32[w + 3], u32[w + 2]);
-  else st2x64(c, lo, c.eaHi, false, u32[w], u32[w + 1], u32[w + 2], u32[w + 3]);
-}
-
-function lxvh8x(c: Cpu, insn: number): void {
-  needVSX(c);
-  const lo = c.eaX((insn >>> 16) & 31, (insn >>> 11) & 31);
-  ld2x64(c, lo, c.eaHi, false);
-  if (c.le) {
-    q0 = bswapHalves(q0);
-    q1 = bswapHalves(q1);
-    q2 = bswapHalves(q2);
-    q3 = bswapHalves(q3);
-  }
-  putStraight(c, xt(insn));
-}
-
-function stxvh8x(c: Cpu, insn: number): void {
-  needVSX(c);
-  const lo = c.eaX((insn >>> 16) & 31, (insn >>> 11) & 31);
-  const w = vw(c, xt(insn));
-  const u32 = c.u32;
-  if (c.le) {
-    st2x64(c, lo, c.eaHi, false, bswapHalves(u32[w]), bswapHalves(u32[w + 1]), bswapHalves(u32[w + 2]), bswapHalves(u32[w + 3]));
-  } else {
-    st2x64(c, lo, c.eaHi, false, u32[w], u32[w + 1], u32[w + 2], u32[w + 3]);
-  }
-}
-
-function lxvb16x(c: Cpu, insn: number): void {
-  needVSX(c);
-  const lo = c.eaX((insn >>> 16) & 31, (insn >>> 11) & 31);
-  ld2x64(c, lo, c.eaHi, false);
-  putStraight(c, xt(insn));
-}
-
-function stxvb16x(c: Cpu, insn: number): void {
-  needVSX(c);
-  const lo = c.eaX((insn >>> 16) & 31, (insn >>> 11) & 31);
-  const w = vw(c, xt(insn));
-  const u32 = c.u32;
-  st2x64(c, lo, c.eaHi, false, u32[w], u32[w + 1], u32[w + 2], u32[w + 3]);
+  store16(c, xt(insn), lo, c.eaHi, F_DWORDS);
 }
 
 /** lxvx / stxvx: unaligned quadword (ISA 3.0 checks MSR[VSX] or MSR[VEC] by register). */
@@ -268,14 +324,14 @@ function lxvx(c: Cpu, insn: number): void {
   const t = xt(insn);
   needVSXorVMX(c, t);
   const lo = c.eaX((insn >>> 16) & 31, (insn >>> 11) & 31);
-  loadQuad(c, t, lo, c.eaHi);
+  load16(c, t, lo, c.eaHi, F_QUAD);
 }
 
 function stxvx(c: Cpu, insn: number): void {
   const t = xt(insn);
   needVSXorVMX(c, t);
   const lo = c.eaX((insn >>> 16) & 31, (insn >>> 11) & 31);
-  storeQuad(c, t, lo, c.eaHi);
+  store16(c, t, lo, c.eaHi, F_QUAD);
 }
 
 function lxvdsx(c: Cpu, insn: number): void {
@@ -492,14 +548,14 @@ function lxv(c: Cpu, insn: number): void {
   const t = (((insn >>> 3) & 1) << 5) | ((insn >>> 21) & 31);
   needVSXorVMX(c, t);
   const lo = c.eaD((insn >>> 16) & 31, ((insn << 16) >> 16) & ~15);
-  loadQuad(c, t, lo, c.eaHi);
+  load16(c, t, lo, c.eaHi, F_QUAD);
 }
 
 function stxv(c: Cpu, insn: number): void {
   const t = (((insn >>> 3) & 1) << 5) | ((insn >>> 21) & 31);
   needVSXorVMX(c, t);
   const lo = c.eaD((insn >>> 16) & 31, ((insn << 16) >> 16) & ~15);
-  storeQuad(c, t, lo, c.eaHi);
+  store16(c, t, lo, c.eaHi, F_QUAD);
 }
 
 // ---------------------------------------------------------------- registration
@@ -523,12 +579,12 @@ reg31(374, dataStreamHint); // dstst, dststt
 // XX1 forms: bit 31 is TX/SX, so each sits in one slot of bits 21:30.
 reg31(844, lxvd2x);
 reg31(972, stxvd2x);
-reg31(780, lxvw4x);
-reg31(908, stxvw4x);
-reg31(812, lxvh8x);
-reg31(940, stxvh8x);
-reg31(876, lxvb16x);
-reg31(1004, stxvb16x);
+reg31(780, vsxLoad(F_WORDS)); // lxvw4x
+reg31(908, vsxStore(F_WORDS)); // stxvw4x
+reg31(812, vsxLoad(F_HALVES)); // lxvh8x
+reg31(940, vsxStore(F_HALVES)); // stxvh8x
+reg31(876, vsxLoad(F_BYTES)); // lxvb16x
+reg31(1004, vsxStore(F_BYTES)); // stxvb16x
 // lxvx/stxvx: bit 25 of the XO is not decoded (ISA 3.0 lists it as '/').
 reg31(268, lxvx);
 reg31(300, lxvx);
