@@ -72,8 +72,13 @@ export class SpaprNvram {
       const offset = a.arg(0);
       const buf = a.arg(1);
       const len = a.arg(2);
-      if (offset >= NVRAM_SIZE || len > NVRAM_SIZE - offset) return a.ret(0, RTAS_OUT_PARAM_ERROR);
-      if (buf + len > ram) return a.ret(0, RTAS_OUT_HW_ERROR);
+      // Failures also report 0 bytes transferred (QEMU's spapr_nvram does the same).
+      const fail = (status: number): void => {
+        a.ret(0, status);
+        a.ret(1, 0);
+      };
+      if (offset > NVRAM_SIZE || len > NVRAM_SIZE - offset) return fail(RTAS_OUT_PARAM_ERROR);
+      if (buf + len > ram) return fail(RTAS_OUT_HW_ERROR);
       if (store) this.data.set(this.mem.u8.subarray(L.RAM_OFFSET + buf, L.RAM_OFFSET + buf + len), offset);
       else this.mem.u8.set(this.data.subarray(offset, offset + len), L.RAM_OFFSET + buf);
       a.ret(0, RTAS_OUT_SUCCESS);

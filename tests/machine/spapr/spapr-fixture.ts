@@ -189,3 +189,20 @@ export function doCas(m: SpaprMachine, vec: Uint8Array = casVector()): VofResult
   const root = vof1(m, 'open', '/');
   return vofCall(m, 'call-method', ['ibm,client-architecture-support', root, 0x50000], 2);
 }
+
+// ------------------------------------------------------------------ RTAS
+/** Where rtasCall builds its argument buffer. */
+export const RTAS_ARGS = SCRATCH + 0x800;
+
+/**
+ * Make an RTAS call as the kernel's enter_rtas does: token, nargs, nret, args, rets as
+ * big-endian cells at RTAS_ARGS, then the RTAS trap hypercall with r4 = the buffer.
+ * Return cells are pre-filled with 0xdeadbeef so unwritten ones show.
+ */
+export function rtasCall(m: SpaprMachine, token: number, args: readonly number[], nret: number, c: Cpu = m.cpus[0]): VofResult {
+  putCells(m, RTAS_ARGS, [token, args.length, nret, ...args, ...new Array<number>(nret).fill(0xdeadbeef)]);
+  const status = hcall(m, c, 0xf000, RTAS_ARGS);
+  const rets: number[] = [];
+  for (let i = 0; i < nret; i++) rets.push(getCell(m, RTAS_ARGS + 12 + 4 * (args.length + i)) | 0);
+  return { status, rets };
+}
