@@ -119,6 +119,34 @@ describe('quadword element order', () => {
   });
 });
 
+describe('page-crossing quadwords', () => {
+  const LXVX = 0x7c402219; // lxvx vs34,0,r4
+  const STXVX = 0x7c402b19; // stxvx vs34,0,r5
+  const LXVW4X = 0x7c402619; // lxvw4x vs34,0,r4
+  const STXVH8X = 0x7c402f59; // stxvh8x vs34,0,r5
+  for (const bigEndian of [true, false]) {
+    it(`load and store across a 4K boundary equal the in-page result (${bigEndian ? 'BE' : 'LE'})`, () => {
+      for (const [ld, st] of [[LXVX, STXVX], [LXVD2X, STXVD2X], [LXVW4X, STXVH8X]]) {
+        const results: bigint[] = [];
+        const images: string[] = [];
+        for (const base of [0x2000, 0x2ff8, 0x2ffd]) {
+          const c = makeCpu({ bigEndian });
+          for (let k = 0; k < 16; k++) c.u8[L.RAM_OFFSET + base + k] = 0xa0 + k;
+          c.setGPR(4, BigInt(base));
+          c.setGPR(5, BigInt(base + 0x1000));
+          exec(c, [ld, st]);
+          results.push(vsr(c, 34));
+          images.push(mem(c, base + 0x1000));
+        }
+        expect(results[1]).toBe(results[0]);
+        expect(results[2]).toBe(results[0]);
+        expect(images[1]).toBe(images[0]);
+        expect(images[2]).toBe(images[0]);
+      }
+    });
+  }
+});
+
 describe('facility availability', () => {
   it('VMX instruction with MSR[VEC]=0: vector unavailable (0xf20), VR untouched', () => {
     const c = makeCpu({ msrLo: L.MSR_FP | L.MSR_VSX });
