@@ -34,8 +34,6 @@ const X = (op: number, rt: number, ra: number, rb: number, xo: number, rc = 0): 
 const A = (op: number, frt: number, fra: number, frb: number, frc: number, xo: number, rc = 0): number =>
   ((op << 26) | (frt << 21) | (fra << 16) | (frb << 11) | (frc << 6) | (xo << 1) | rc) >>> 0;
 
-const mem = (c: Cpu, addr: number, n: number): number[] => Array.from(c.u8.subarray(L.RAM_OFFSET + addr, L.RAM_OFFSET + addr + n));
-
 describe.each([
   ['little-endian', false],
   ['big-endian', true],

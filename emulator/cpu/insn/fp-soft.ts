@@ -82,7 +82,7 @@ export function roundExact(neg: boolean, m: bigint, e: number, sticky: boolean, 
   const shift = lsb - e;
   let q: bigint;
   // Position of the discarded part relative to half an ulp: 0 exact, 1 below, 2 half, 3 above.
-  let pos = 0;
+  let pos: number;
   if (shift > 0) {
     q = m >> BigInt(shift);
     const rem = m - (q << BigInt(shift));
