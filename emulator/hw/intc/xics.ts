@@ -358,8 +358,8 @@ export class Xics {
       if (a.nargs !== 3 || a.nret !== 1) return a.ret(0, RTAS_OUT_PARAM_ERROR);
       const nr = a.arg(0);
       const server = a.arg(1);
-      const prio = a.arg(2) & 0xff;
-      if (!claimedSource(nr) || server >= this.nservers) return a.ret(0, RTAS_OUT_PARAM_ERROR);
+      const prio = a.arg(2);
+      if (!claimedSource(nr) || server >= this.nservers || prio > 0xff) return a.ret(0, RTAS_OUT_PARAM_ERROR);
       this.setXive(nr, server, prio);
       a.ret(0, RTAS_OUT_SUCCESS);
     });

@@ -143,7 +143,7 @@ export class Rtas {
       a.ret(4, d.getUTCHours());
       a.ret(5, d.getUTCMinutes());
       a.ret(6, d.getUTCSeconds());
-      a.ret(7, (ms % 1000) * 1_000_000);
+      a.ret(7, (((ms % 1000) + 1000) % 1000) * 1_000_000); // before 1970 too
     });
 
     this.register('set-time-of-day', (_c, a) => {
@@ -153,7 +153,11 @@ export class Rtas {
         a.ret(0, RTAS_OUT_PARAM_ERROR);
         return;
       }
-      const target = Date.UTC(y, mo - 1, d, h, mi, s) / 1000;
+      // setUTCFullYear takes the year as written (Date.UTC maps 0..99 to 1900..1999).
+      const t = new Date(0);
+      t.setUTCFullYear(y, mo - 1, d);
+      t.setUTCHours(h, mi, s, 0);
+      const target = t.getTime() / 1000;
       this.clockOffsetSeconds = target - Math.floor(Date.now() / 1000);
       a.ret(0, RTAS_OUT_SUCCESS);
     });
@@ -189,7 +193,7 @@ export class Rtas {
     });
 
     this.register('check-exception', (_c, a) => {
-      if (a.nargs !== 6 && a.nargs !== 7) {
+      if ((a.nargs !== 6 && a.nargs !== 7) || a.nret !== 1) {
         a.ret(0, RTAS_OUT_PARAM_ERROR);
         return;
       }
