@@ -47,6 +47,8 @@ interface Claimed {
 }
 
 const MAX_STR = 256;
+/** Largest setprop value (QEMU's VOF_MAX_SETPROPLEN). */
+const MAX_SETPROP = 2048;
 const log = new RateLimitedLog(20, 1000);
 
 export class Vof {
@@ -290,7 +292,7 @@ export class Vof {
   private setprop(ph: number, nameAddr: number, buf: number, len: number): number {
     const node = this.tree.nodeByPhandle(ph);
     const name = this.readStr(nameAddr, 65);
-    if (node === undefined || name === null || len > 4096 || !this.inRam(buf, len)) return PROM_ERROR;
+    if (node === undefined || name === null || len > MAX_SETPROP || !this.inRam(buf, len)) return PROM_ERROR;
     node.setProp(name, this.host.mem.u8.slice(L.RAM_OFFSET + buf, L.RAM_OFFSET + buf + len));
     return len;
   }
@@ -376,11 +378,15 @@ export class Vof {
     const inst = this.instances.get(a[1]);
     if (method === null || inst === undefined) return PROM_ERROR;
     const path = inst.node.path;
-    if (path === '/' && method === 'ibm,client-architecture-support') {
+    // Both methods take one parameter (the vector / the RTAS base): missing is a guest error.
+    if (path === '/' && method === 'ibm,client-architecture-support' && a.length >= 3) {
       rets[0] = 0;
       return this.host.clientArchitectureSupport(c, a[2]) >>> 0;
     }
-    if (path === '/rtas' && method === 'instantiate-rtas') {
+    if (path === '/rtas' && method === 'instantiate-rtas' && a.length >= 3) {
+      // The blob needs rtas-size bytes of RAM at the base the client chose.
+      const size = inst.node.getU32('rtas-size') ?? 0;
+      if (!this.inRam(a[2], Math.max(size, 1))) return PROM_ERROR;
       this.host.instantiateRtas(a[2]);
       rets[0] = a[2]; // rtas-base
       return 0;
