@@ -29,6 +29,11 @@ describe('FP arithmetic vs qemu-user: special operands', () => {
     const asm = op.endsWith('mul') || op.endsWith('muls') ? `${op}. 1,2,3` : `${op}. 1,2,3`;
     it(op, () => expectOracleFP(op, binCases(asm, SPECIAL_DOUBLES, SPECIAL_DOUBLES, 0n)), T);
   }
+  it('special operands under directed rounding', () => {
+    const cases: OracleCase[] = [];
+    for (const rn of [1n, 2n, 3n]) for (const op of ['fadd', 'fmul', 'fdiv', 'fsubs', 'fmuls', 'fdivs']) cases.push(...binCases(`${op} 1,2,3`, SPECIAL_DOUBLES, SPECIAL_DOUBLES, rn));
+    expectOracleFP('specials, directed', cases);
+  }, T);
   for (const op of ['fsqrt', 'fsqrts', 'fre', 'fres', 'frsqrte', 'frsqrtes', 'frsp']) {
     it(op, () => {
       const cases: OracleCase[] = [];
