@@ -4,9 +4,10 @@
 //
 // Round-to-nearest results come from JS arithmetic with error-free transforms giving
 // the exact rounding error (for FR/FI/XX); double rounding through a double is harmless
-// for single-precision + - * / sqrt of single operands (53 >= 2*24+2). Everything else
-// (directed rounding, results near overflow/underflow, operands not representable in
-// single for single forms, fused multiply-add) is computed exactly by fp-soft.ts.
+// for single-precision + - * / sqrt of single operands (53 >= 2*24+2), and the fused
+// multiply-adds use a round-to-odd emulation (fmaFast). Everything else (directed
+// rounding, results near overflow/underflow, operands not representable in single for
+// the single forms) is computed exactly by fp-soft.ts.
 //
 // NaNs: the first NaN among FRA, FRB, FRC (in that order) is the result, quieted; an
 // SNaN operand raises VXSNAN. Invalid operations without NaN operands give the default
@@ -417,7 +418,7 @@ export function fmaCore(c: Cpu, fpscr: number, fra: number, frb: number, frc: nu
   const neg = (variant & 2) !== 0;
   if (a - a === 0 && b - b === 0 && cc - cc === 0) {
     if ((fpscr & RN_MASK) === 0 && fmaFast(a, cc, b, single, neg)) return;
-    softFma(a, cc, b, false, single, fpscr & RN_MASK, fpscr);
+    softFma(a, cc, b, single, fpscr & RN_MASK, fpscr);
     fromSoft(0);
     if (neg) res.v = -res.v;
     return;

@@ -212,10 +212,10 @@ function isqrt(n: bigint): bigint {
 }
 
 /**
- * (a * c) + b with a single rounding; `negProd` negates the product, `negSum` the final
- * result (fnmadd/fnmsub negate after rounding, which the caller does). All finite.
+ * (a * c) + b with a single rounding, all finite (fmsub passes -b; fnmadd/fnmsub negate
+ * the rounded result, which the caller does).
  */
-export function softFma(a: number, c: number, b: number, negProd: boolean, single: boolean, rn: number, fpscr: number): void {
+export function softFma(a: number, c: number, b: number, single: boolean, rn: number, fpscr: number): void {
   decompose(a);
   const ma = dM;
   const ea = dE;
@@ -223,7 +223,7 @@ export function softFma(a: number, c: number, b: number, negProd: boolean, singl
   decompose(c);
   const mp = ma * dM;
   const ep = ea + dE;
-  const np = (na !== dNeg) !== negProd;
+  const np = na !== dNeg;
   decompose(b);
   if (mp === 0n) {
     if (dM === 0n) {
