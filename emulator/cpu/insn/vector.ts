@@ -8,3 +8,4 @@ import './vsx-move.js';
 import './vmx-quad.js';
 import './vsx-fp.js';
 import './vsx-scalar.js';
+import './vsx-vfp.js';
