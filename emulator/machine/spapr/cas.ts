@@ -23,7 +23,7 @@ export class CasError extends Error {
 }
 
 export interface CasOutcome {
-  /** 0: raw mode (the guest knows this CPU); otherwise the logical PVR chosen. */
+  /** The logical PVR chosen; 0: raw mode (the guest listed only this CPU's real PVR). */
   compatPvr: number;
   radix: boolean;
   gtse: boolean;
@@ -84,6 +84,8 @@ export function negotiate(mem: GuestMemory, vec: number, pvr: number, icMode: Ic
     else if ((value === PVR_ARCH_300 || value === PVR_ARCH_207) && value > best) best = value;
   }
   if (!explicit && best === 0) throw new CasError(`the guest supports none of this machine's processor versions (PVR 0x${pvr.toString(16)})`);
+  // As QEMU: the best architected level wins even when the real PVR is listed too, so
+  // the guest runs in "POWER9 (architected)" mode; raw mode only without a logical PVR.
   const ov5g = readOptionVector(mem, a, 5);
   if (has(ov5g, OV5_MMU_BOTH)) throw new CasError('the guest asked for both hash and radix MMU, which is invalid');
   if (has(ov5g, OV5_XIVE_BOTH)) throw new CasError('the guest asked for an invalid interrupt mode');
@@ -97,7 +99,7 @@ export function negotiate(mem: GuestMemory, vec: number, pvr: number, icMode: Ic
   ov5[OV5_MMU_RADIX.byte] |= OV5_MMU_RADIX.mask;
   if (gtse) ov5[OV5_RADIX_GTSE.byte] |= OV5_RADIX_GTSE.mask;
   if (guestXive) ov5[OV5_XIVE_EXPLOIT.byte] |= OV5_XIVE_EXPLOIT.mask;
-  return { compatPvr: explicit ? 0 : best, radix, gtse, xive: guestXive, ov5 };
+  return { compatPvr: best, radix, gtse, xive: guestXive, ov5 };
 }
 
 /** "ibm,architecture-vec-5" bytes: length-1, then bytes 1..n up to the last non-zero one. */

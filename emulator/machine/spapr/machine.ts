@@ -22,7 +22,7 @@ import { registerCpuHcalls, newVcpuPapr, type VcpuPapr } from './hcalls-cpu.js';
 import { Rtas, rtasBlob, RTAS_SIZE } from './rtas.js';
 import { Vof, VOF_ENTRY } from './vof.js';
 import { negotiate, encodeVec5, platformSupport, CasError, type IcMode } from './cas.js';
-import { buildPseriesTree, vioIrq } from './device-tree.js';
+import { buildPseriesTree, vioIrq, PVR_POWER9 } from './device-tree.js';
 import type { Fdt } from './fdt.js';
 
 export const MIN_RAM_MIB = 256;
@@ -248,7 +248,7 @@ export class SpaprMachine {
     Atomics.store(c.i32, c.wi(L.IRQ_PENDING), 0);
     Atomics.store(c.i32, c.wi(L.PROD), 0);
     clearExitRequest(this.mem, c.index);
-    setHypervisorSprs(c);
+    setHypervisorSprs(c, { pvr: PVR_POWER9 }); // the PVR the device tree names (QEMU 7.2's power9)
     c.f64[(c.base + L.DEC_EXPIRY) >> 3] = c.tb() + 0x7fffffff;
     c.setMSR(L.MSR_ME | L.MSR_FP, 0);
     c.nia = 0n;
