@@ -2,8 +2,8 @@
 // `qemu-system-ppc64 -nographic`. Bad input is reported in one line with exit status 2
 // before anything runs; a guest power-off exits 0; an emulator failure exits 1.
 import { readFileSync, statSync } from 'node:fs';
-import { SpaprMachine, MIN_RAM_MIB, MAX_SMP, type ExitReason } from './machine/spapr/machine.js';
-import { ElfError, parseElf } from './loader/elf.js';
+import { SpaprMachine, MIN_RAM_MIB, MAX_SMP, KERNEL_ADDR, type ExitReason } from './machine/spapr/machine.js';
+import { ElfError, loadElf } from './loader/elf.js';
 import { defaultGuest } from '../scripts/guest/manifest.js';
 
 export class UsageError extends Error {
@@ -83,7 +83,8 @@ export function parseRunArgs(argv: string[]): RunOptions {
   return o;
 }
 
-function readInput(what: string, path: string): Uint8Array {
+/** Size of an input file; a missing or non-regular file is a usage error. */
+function statInput(what: string, path: string): number {
   let st;
   try {
     st = statSync(path);
@@ -91,6 +92,10 @@ function readInput(what: string, path: string): Uint8Array {
     throw new UsageError(`${what} ${path}: no such file`);
   }
   if (!st.isFile()) throw new UsageError(`${what} ${path}: not a regular file`);
+  return st.size;
+}
+
+function readInput(what: string, path: string): Uint8Array {
   try {
     return readFileSync(path);
   } catch (e) {
@@ -122,18 +127,31 @@ export function resolveRun(o: RunOptions): ResolvedRun {
     initrdPath = g.initrd;
     append ??= `${DEFAULT_APPEND} quiet`;
   }
+  // Sizes first, so an oversized file is refused without reading it.
+  const ram = o.memoryMiB * 1024 * 1024;
+  const mib = (n: number): number => Math.ceil(n / 1048576);
+  const kernelSize = statInput('kernel', kernelPath);
+  const initrdSize = initrdPath === undefined ? 0 : statInput('initrd', initrdPath);
+  if (kernelSize + initrdSize > ram) {
+    throw new UsageError(`kernel and initrd (${mib(kernelSize + initrdSize)} MiB) are larger than --memory ${o.memoryMiB}`);
+  }
   const kernel = readInput('kernel', kernelPath);
+  // Lay the kernel out as the machine will (the loader checks it fits) without writing it.
+  let kernelEnd: number;
   try {
-    parseElf(kernel, kernelPath);
+    kernelEnd = loadElf({ ramSize: ram, writePhys: () => {} }, kernel, { base: KERNEL_ADDR, name: kernelPath }).highest;
   } catch (e) {
     if (e instanceof ElfError) throw new UsageError(e.message);
     throw e;
   }
-  const initrd = initrdPath === undefined ? undefined : readInput('initrd', initrdPath);
-  const ram = o.memoryMiB * 1024 * 1024;
-  if (kernel.length + (initrd?.length ?? 0) > ram) {
-    throw new UsageError(`kernel and initrd (${Math.ceil((kernel.length + (initrd?.length ?? 0)) / 1048576)} MiB) are larger than --memory ${o.memoryMiB}`);
+  if (initrdSize > 0) {
+    // SpaprMachine puts the initrd 64 KiB-aligned, at least 64 KiB after the kernel.
+    const end = Math.ceil((kernelEnd + 0x10000) / 0x10000) * 0x10000 + initrdSize;
+    if (end > ram) {
+      throw new UsageError(`kernel and initrd need ${mib(end)} MiB of RAM as placed (kernel at ${KERNEL_ADDR / 1048576} MiB), more than --memory ${o.memoryMiB}`);
+    }
   }
+  const initrd = initrdPath === undefined ? undefined : readInput('initrd', initrdPath);
   return { kernel, kernelName: kernelPath, initrd, append: append ?? DEFAULT_APPEND, memoryMiB: o.memoryMiB, smp: o.smp };
 }
 
