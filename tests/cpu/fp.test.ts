@@ -371,6 +371,16 @@ describe('ISA behaviour where QEMU 7.2 differs (hand-worked)', () => {
     expect(fpscr(c) >>> 31).toBe(1);
   });
 
+  it('fcmpu leaves FR and FI alone (QEMU 7.2 clears FI)', () => {
+    const c = makeCpu();
+    setFpscr(c, 0x60000);
+    setFpr(c, 2, bitsOf(1));
+    setFpr(c, 3, bitsOf(2));
+    exec(c, [X(63, 0, 2, 3, 0)]); // fcmpu cr0,f2,f3
+    expect(fpscr(c)).toBe(0x60000 | 0x8000);
+    expect(c.cr >>> 28).toBe(8);
+  });
+
   it('mtfsb1 of an exception bit sets FX', () => {
     const c = makeCpu();
     exec(c, [X(63, 3, 0, 0, 38)]); // mtfsb1 3 (OX)
