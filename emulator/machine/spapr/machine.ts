@@ -248,6 +248,7 @@ export class SpaprMachine {
     Atomics.store(c.i32, c.wi(L.IRQ_PENDING), 0);
     Atomics.store(c.i32, c.wi(L.PROD), 0);
     clearExitRequest(this.mem, c.index);
+    Object.assign(this.papr[c.index], newVcpuPapr()); // VPA, DTL, SLB shadow: none after reset (as QEMU)
     setHypervisorSprs(c, { pvr: PVR_POWER9 }); // the PVR the device tree names (QEMU 7.2's power9)
     c.f64[(c.base + L.DEC_EXPIRY) >> 3] = c.tb() + 0x7fffffff;
     c.setMSR(L.MSR_ME | L.MSR_FP, 0);

@@ -10,7 +10,8 @@ import { H_PARAMETER, H_SUCCESS } from '../../../emulator/machine/spapr/hcall.js
 import { VTY_REG } from '../../../emulator/hw/char/vty.js';
 import { vioIrq } from '../../../emulator/machine/spapr/device-tree.js';
 import type { ExitReason, SpaprMachine } from '../../../emulator/machine/spapr/machine.js';
-import { RTAS_ARGS, getCell, hcall, makeMachine, putCells, putString, rtasCall, vofCall } from './spapr-fixture.js';
+import { processTable } from '../../../emulator/cpu/mmu/mmu.js';
+import { RTAS_ARGS, doCas, getCell, hcall, makeMachine, putCells, putString, rtasCall, vofCall } from './spapr-fixture.js';
 
 const T = RTAS_TOKENS;
 const SUCCESS = 0;
@@ -251,5 +252,47 @@ describe('interrupt source control (XICS)', () => {
     expect(rtasCall(m, T['ibm,int-on'], [0x3000], 1).rets).toEqual([PARAM_ERROR]);
     expect(rtasCall(m, T['ibm,int-off'], [irq, 0], 1).rets).toEqual([PARAM_ERROR]);
     expect(rtasCall(m, T['ibm,int-on'], [], 1).rets).toEqual([PARAM_ERROR]);
+  });
+});
+
+describe('system-reboot: the machine reset that follows', () => {
+  it('starts over: RAM, vCPUs, negotiated state, process table, VPAs, firmware instances; NVRAM and clock survive', () => {
+    const { m } = makeMachine({ nvcpus: 2 });
+    const [c0, c1] = m.cpus;
+    // Dirty everything a boot touches.
+    doCas(m);
+    expect(hcall(m, c0, 0x37c, 0x1d, 0x1000000, 0, 12)).toBe(H_SUCCESS); // H_REGISTER_PROC_TBL
+    expect(hcall(m, c0, 0x31c, 1, 4, 0, 0)).toBe(H_SUCCESS); // H_SET_MODE LE
+    m.mem.dv.setUint16(L.RAM_OFFSET + 0x200000 + 4, 0x400, false);
+    expect(hcall(m, c0, 0xdc, 1n << 45n, 0, 0x200000)).toBe(H_SUCCESS); // VPA
+    expect(rtasCall(m, T['start-cpu'], [1, 0x1000, 0], 1).rets).toEqual([SUCCESS]);
+    const ih = vofCall(m, 'open', ['/'], 1).rets[0];
+    m.nvram.data[0x5000] = 0x42;
+    expect(rtasCall(m, T['set-time-of-day'], [2031, 2, 3, 4, 5, 6, 0], 1).rets).toEqual([SUCCESS]);
+    m.mem.writePhys(0x2000000, Uint8Array.of(1, 2, 3, 4));
+
+    expect(rtasCall(m, T['system-reboot'], [], 1).rets).toEqual([SUCCESS]);
+    (m as unknown as { flushConsole(): void }).flushConsole(); // what the main loop does between rounds
+
+    expect(resetPending(m)).toBe(false);
+    expect(Array.from(m.mem.readPhys(0x2000000, 4))).toEqual([0, 0, 0, 0]);
+    expect(getCell(m, 0x400000)).toBe(0x00000048); // the kernel reloaded (LE `b .`, read as BE)
+    expect(runState(m, 0)).toBe(L.RUN_RUNNING);
+    expect(runState(m, 1)).toBe(L.RUN_STOPPED);
+    expect(c0.nia).toBe(0x400000n);
+    expect(c0.gpr(5)).toBe(0x100n);
+    expect(c0.spr(L.SPR_LPCR) & BigInt(L.LPCR_ILE | L.LPCR_UPRT)).toBe(0n);
+    expect(c1.spr(L.SPR_LPCR) & BigInt(L.LPCR_ILE | L.LPCR_UPRT)).toBe(0n);
+    expect(processTable(m.mem)).toBe(0n);
+    // Radix must be negotiated again before a process table.
+    expect(hcall(m, c0, 0x37c, 0x1d, 0x1000000, 0, 12)).toBe(H_PARAMETER);
+    // VPA registrations are gone: a DTL needs a VPA again (QEMU clears them at vCPU reset).
+    m.mem.dv.setUint32(L.RAM_OFFSET + 0x210000 + 4, 0x1000, false);
+    expect(hcall(m, c0, 0xdc, 2n << 45n, 0, 0x210000)).toBe(-16); // H_RESOURCE
+    // Firmware: old instances closed, stdout reopened.
+    expect(vofCall(m, 'instance-to-package', [ih], 1).rets[0]).toBe(0xffffffff);
+    // NVRAM and the guest's clock offset persist.
+    expect(m.nvram.data[0x5000]).toBe(0x42);
+    expect(rtasCall(m, T['get-time-of-day'], [], 8).rets[1]).toBe(2031);
   });
 });
