@@ -68,6 +68,25 @@ describe('VSX signalling conversions', () => {
     expectOracle('xs arithmetic', cases);
   });
 
+  it('xs[n]m{add,sub}{a,m}dp (negative forms in round-to-nearest: QEMU negates before rounding)', () => {
+    const cases: OracleCase[] = [];
+    for (const op of ['madd', 'msub', 'nmadd', 'nmsub']) {
+      for (const form of ['a', 'm']) {
+        const mn = `xs${op}${form}dp`;
+        const modes = op.startsWith('n') ? [0n] : [0n, 1n, 2n, 3n];
+        for (let i = 0; i < D.length; i++) {
+          for (const j of [i + 1, i + 4, i + 9]) {
+            for (const fpscr of modes) {
+              cases.push({ asm: `${mn} 2,3,4`, vsr: { 2: D[(i + j) % D.length] << 64n, 3: D[i] << 64n, 4: D[j % D.length] << 64n }, fpscr, compare: ['vsr', 'fpscr'] });
+            }
+          }
+        }
+        cases.push({ asm: `${mn} 40,35,63`, vsr: { 40: D[3] << 64n, 35: D[5] << 64n, 63: D[24] << 64n }, compare: ['vsr', 'fpscr'] });
+      }
+    }
+    expectOracle('xs fma', cases);
+  });
+
   it('xssqrtdp, xsrsp', () => {
     const cases: OracleCase[] = [];
     for (const d of D) {

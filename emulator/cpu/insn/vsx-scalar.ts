@@ -1,31 +1,20 @@
 // VSX scalar double-precision arithmetic, compares and integer conversions
 // (Power ISA 3.0B Book I 7.6): xsadddp xssubdp xsmuldp xsdivdp xssqrtdp xsrsp
-// xscmpudp xscmpodp xscvdp[su]x[dw]s xscv[su]xddp. They follow the scalar FP
-// instructions (same rounding, FPSCR and NaN rules) on doubleword 0 of any VSR, built
-// from the scalar family's exported pieces (fp-common.ts, fp-soft.ts): the pending
-// result `res`, commit() (writes doubleword 0, clears doubleword 1, sets FPSCR) and the
-// exact BigInt slow path. Rare in practice, so no effort on speed beyond the simple
-// round-to-nearest fast paths.
+// xs[n]m{add,sub}{a,m}dp xscmpudp xscmpodp xscvdp[su]x[dw]s xscv[su]xddp. They follow
+// the scalar FP instructions (same rounding, FPSCR and NaN rules) on doubleword 0 of any
+// VSR, through the scalar family's cores (fp-arith.ts, which accept VSR numbers 0-63)
+// and commit() (writes doubleword 0, clears doubleword 1, sets FPSCR).
 import type { Cpu } from '../cpu.js';
 import * as L from '../layout.js';
 import { reg60 } from '../decode.js';
-import {
-  FI, FR, FPCC_MASK, RN_MASK, UE, VE, VXCVI, VXIDI, VXIMZ, VXISI, VXSNAN,
-  VXSQRT, VXVC, VXZDZ, XX, ZE, ZX, raiseBits,
-} from '../fpscr.js';
-import {
-  res, KIND_NONE, KIND_VALUE, DBL_MIN, DEFAULT_NAN_HI, commit, checkEnabled, isSNaN, roundStat, setInvalid,
-  setNaN, setValue, twoProductErr, twoSumErr,
-} from './fp-common.js';
-import { softAdd, softDiv, softFromInt, softMul, softSqrt, softValue, softFlags } from './fp-soft.js';
-import { roundToSingleCore } from './fp-arith.js';
+import { FI, FR, FPCC_MASK, RN_MASK, VE, VXCVI, VXSNAN, VXVC, XX, raiseBits } from '../fpscr.js';
+import { commit, checkEnabled, isSNaN, setValue } from './fp-common.js';
+import { softFromInt, softValue, softFlags } from './fp-soft.js';
+import { addCore, mulCore, divCore, sqrtCore, fmaCore, roundToSingleCore } from './fp-arith.js';
 import { vw, needVSX } from '../vreg.js';
 
 const FPSCR_W = L.FPSCR >> 2;
 const CR_W = L.CR >> 2;
-const TWO_M960 = 2 ** -960;
-const TWO_P900 = 2 ** 900;
-const TWO_M900 = 2 ** -900;
 const TWO32 = 4294967296;
 const TWO63 = 9223372036854775808;
 const TWO64 = 18446744073709551616;
@@ -49,132 +38,7 @@ function fromSoft(): void {
   setValue(softValue, softFlags & ~(FR | FI), softFlags & (FR | FI));
 }
 
-/** NaN result from operands x (and y, -1 if absent): the first NaN, quieted; VXSNAN if any is signalling. */
-function propagate(c: Cpu, fpscr: number, x: number, y: number): void {
-  const u32 = c.u32;
-  let exc = 0;
-  let pick = -1;
-  for (let k = 0; k < 2; k++) {
-    const n = k === 0 ? x : y;
-    if (n < 0) continue;
-    const w = vw(c, n);
-    const hi = u32[w + 1];
-    const lo = u32[w];
-    if ((hi & 0x7ff00000) === 0x7ff00000 && ((hi & 0xfffff) | lo) !== 0) {
-      if (pick < 0) pick = w;
-      if (isSNaN(hi, lo)) exc |= VXSNAN;
-    }
-  }
-  setNaN(fpscr, u32[pick + 1], u32[pick], exc);
-}
-
 // ---------------------------------------------------------------- arithmetic
-
-function addOp(c: Cpu, fpscr: number, a: number, b: number, xa: number, xb: number): void {
-  if (a - a === 0 && b - b === 0) {
-    if ((fpscr & RN_MASK) === 0) {
-      const s = a + b;
-      if (s - s === 0 && (s >= DBL_MIN || s <= -DBL_MIN || (fpscr & UE) === 0)) {
-        const e = twoSumErr(a, b, s);
-        setValue(s, e === 0 ? 0 : XX, roundStat(s, e));
-        return;
-      }
-    }
-    softAdd(a, b, false, fpscr & RN_MASK, fpscr);
-    fromSoft();
-    return;
-  }
-  if (a !== a || b !== b) {
-    propagate(c, fpscr, xa, xb);
-    return;
-  }
-  if (a - a !== 0 && b - b !== 0 && a !== b) {
-    setInvalid(fpscr, VXISI, DEFAULT_NAN_HI, 0);
-    return;
-  }
-  setValue(a - a !== 0 ? a : b, 0, 0);
-}
-
-function mulOp(c: Cpu, fpscr: number, a: number, b: number, xa: number, xb: number): void {
-  if (a - a === 0 && b - b === 0) {
-    if (a === 0 || b === 0) {
-      setValue(a * b, 0, 0);
-      return;
-    }
-    if ((fpscr & RN_MASK) === 0) {
-      const p = a * b;
-      const ap = a < 0 ? -a : a;
-      const bp = b < 0 ? -b : b;
-      const pp = p < 0 ? -p : p;
-      if (pp >= TWO_M960 && pp - pp === 0 && ap < TWO_P900 && bp < TWO_P900 && ap > TWO_M900 && bp > TWO_M900) {
-        const e = twoProductErr(a, b, p);
-        setValue(p, e === 0 ? 0 : XX, roundStat(p, e));
-        return;
-      }
-    }
-    softMul(a, b, false, fpscr & RN_MASK, fpscr);
-    fromSoft();
-    return;
-  }
-  if (a !== a || b !== b) {
-    propagate(c, fpscr, xa, xb);
-    return;
-  }
-  if (a === 0 || b === 0) {
-    setInvalid(fpscr, VXIMZ, DEFAULT_NAN_HI, 0);
-    return;
-  }
-  setValue(a * b, 0, 0);
-}
-
-function divOp(c: Cpu, fpscr: number, a: number, b: number, xa: number, xb: number): void {
-  if (a - a === 0 && b - b === 0) {
-    if (b === 0) {
-      if (a === 0) {
-        setInvalid(fpscr, VXZDZ, DEFAULT_NAN_HI, 0);
-        return;
-      }
-      res.kind = (fpscr & ZE) !== 0 ? KIND_NONE : KIND_VALUE;
-      res.v = a / b;
-      res.exc = ZX;
-      res.stat = 0;
-      return;
-    }
-    if (a === 0) {
-      setValue(a / b, 0, 0);
-      return;
-    }
-    softDiv(a, b, false, fpscr & RN_MASK, fpscr);
-    fromSoft();
-    return;
-  }
-  if (a !== a || b !== b) {
-    propagate(c, fpscr, xa, xb);
-    return;
-  }
-  if (a - a !== 0 && b - b !== 0) {
-    setInvalid(fpscr, VXIDI, DEFAULT_NAN_HI, 0);
-    return;
-  }
-  setValue(a / b, 0, 0);
-}
-
-function sqrtOp(c: Cpu, fpscr: number, b: number, xb: number): void {
-  if (b !== b) {
-    propagate(c, fpscr, xb, -1);
-    return;
-  }
-  if (b === 0 || b === Infinity) {
-    setValue(b, 0, 0);
-    return;
-  }
-  if (b < 0) {
-    setInvalid(fpscr, VXSQRT, DEFAULT_NAN_HI, 0);
-    return;
-  }
-  softSqrt(b, false, fpscr & RN_MASK, fpscr);
-  fromSoft();
-}
 
 const A_ADD = 0;
 const A_SUB = 1;
@@ -189,10 +53,11 @@ function arith(op: number) {
     const fpscr = c.u32[c.w + FPSCR_W];
     const a = dw0(c, xa);
     const b = dw0(c, xb);
-    if (op === A_ADD) addOp(c, fpscr, a, b, xa, xb);
-    else if (op === A_SUB) addOp(c, fpscr, a, b !== b ? b : -b, xa, xb);
-    else if (op === A_MUL) mulOp(c, fpscr, a, b, xa, xb);
-    else divOp(c, fpscr, a, b, xa, xb);
+    // The scalar cores take VSR numbers (0-63) for NaN payloads.
+    if (op === A_ADD) addCore(c, fpscr, a, b, xa, xb, false);
+    else if (op === A_SUB) addCore(c, fpscr, a, -b, xa, xb, false);
+    else if (op === A_MUL) mulCore(c, fpscr, a, b, xa, xb, false);
+    else divCore(c, fpscr, a, b, xa, xb, false);
     commit(c, 0, xT(insn));
   };
 }
@@ -200,8 +65,24 @@ function arith(op: number) {
 function xssqrtdp(c: Cpu, insn: number): void {
   needVSX(c);
   const xb = xB(insn);
-  sqrtOp(c, c.u32[c.w + FPSCR_W], dw0(c, xb), xb);
+  sqrtCore(c, c.u32[c.w + FPSCR_W], dw0(c, xb), xb, false);
   commit(c, 0, xT(insn));
+}
+
+/**
+ * xs[n]m{add,sub}{a,m}dp: a-form XT = XA * XB + XT, m-form XT = XA * XT + XB (variant
+ * bit 0: subtract the addend, bit 1: negate the rounded result).
+ */
+function fma(variant: number, mForm: boolean) {
+  return (c: Cpu, insn: number): void => {
+    needVSX(c);
+    const xa = xA(insn);
+    const xb = xB(insn);
+    const xt = xT(insn);
+    // fmaCore(FRA, FRB = addend, FRC = multiplicand).
+    fmaCore(c, c.u32[c.w + FPSCR_W], xa, mForm ? xb : xt, mForm ? xt : xb, variant, false);
+    commit(c, 0, xt);
+  };
 }
 
 /** xsrsp: round to single precision, kept in double format (frsp on a VSR). */
@@ -373,6 +254,14 @@ reg60x3(40, arith(A_SUB)); // xssubdp
 reg60x3(48, arith(A_MUL)); // xsmuldp
 reg60x3(56, arith(A_DIV)); // xsdivdp
 reg60(75, xssqrtdp);
+reg60x3(33, fma(0, false)); // xsmaddadp
+reg60x3(41, fma(0, true)); // xsmaddmdp
+reg60x3(49, fma(1, false)); // xsmsubadp
+reg60x3(57, fma(1, true)); // xsmsubmdp
+reg60x3(161, fma(2, false)); // xsnmaddadp
+reg60x3(169, fma(2, true)); // xsnmaddmdp
+reg60x3(177, fma(3, false)); // xsnmsubadp
+reg60x3(185, fma(3, true)); // xsnmsubmdp
 reg60(281, xsrsp);
 reg60x3(35, compare(false)); // xscmpudp
 reg60x3(43, compare(true)); // xscmpodp
