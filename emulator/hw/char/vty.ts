@@ -108,7 +108,8 @@ export class SpaprVty {
     return H_SUCCESS;
   }
 
-  /** H_VIO_SIGNAL for this unit: mode bit 0 enables the receive interrupt. */
+  /** H_VIO_SIGNAL for this unit: the mode is kept (and saved) but, as on QEMU, input
+   *  interrupts do not depend on it. */
   setSignal(mode: number): void {
     this.bql.assertHeld('vty signal');
     Atomics.store(this.i32, this.w(R_SIGNAL), mode);
@@ -122,7 +123,9 @@ export class SpaprVty {
     const n = Math.min(bytes.length, IN_SIZE - ((head - tail) | 0));
     for (let k = 0; k < n; k++) this.u8[this.base + R_IN + ((head + k) & (IN_SIZE - 1))] = bytes[k];
     Atomics.store(this.i32, this.w(R_IN_HEAD), (head + n) | 0);
-    if (n > 0 && (Atomics.load(this.i32, this.w(R_SIGNAL)) & 1) !== 0) this.irq.pulse();
+    // Edge interrupt when input arrives into an empty buffer (as QEMU's vty: Linux's hvc
+    // driver relies on it and never enables it through H_VIO_SIGNAL).
+    if (n > 0 && head === tail) this.irq.pulse();
     return n;
   }
 
@@ -156,8 +159,10 @@ export class SpaprVty {
   }
 
   load(s: VtyState): void {
-    this.reset(); // signal state 0: restoring pending input raises no interrupt
-    this.pushInput(Uint8Array.from(s.pendingInput));
+    this.reset();
+    const head = Atomics.load(this.i32, this.w(R_IN_HEAD));
+    s.pendingInput.forEach((b, k) => (this.u8[this.base + R_IN + ((head + k) & (IN_SIZE - 1))] = b));
+    Atomics.store(this.i32, this.w(R_IN_HEAD), (head + s.pendingInput.length) | 0);
     Atomics.store(this.i32, this.w(R_SIGNAL), s.signal);
   }
 }

@@ -22,7 +22,7 @@ import { registerCpuHcalls, newVcpuPapr, type VcpuPapr } from './hcalls-cpu.js';
 import { Rtas, rtasBlob, RTAS_SIZE } from './rtas.js';
 import { Vof, VOF_ENTRY } from './vof.js';
 import { negotiate, encodeVec5, platformSupport, CasError, type IcMode } from './cas.js';
-import { buildPseriesTree, vioIrq, PVR_POWER9 } from './device-tree.js';
+import { buildPseriesTree, vioIrq, SPAPR_IRQ_EPOW, SPAPR_IRQ_HOTPLUG, PVR_POWER9 } from './device-tree.js';
 import type { Fdt } from './fdt.js';
 
 export const MIN_RAM_MIB = 256;
@@ -109,6 +109,10 @@ export class SpaprMachine {
     this.vty = new SpaprVty(this.mem, this.regions, this.bql, this.xics.claim(vioIrq(VTY_REG), false));
     this.nvram = new SpaprNvram(this.mem, this.regions, this.bql);
     this.xics.claim(vioIrq(NVRAM_REG), false);
+    // /event-sources: environmental (EPOW) and hotplug events; nothing raises them yet,
+    // but the guest routes them with ibm,set-xive and expects valid sources.
+    this.xics.claim(SPAPR_IRQ_EPOW, false);
+    this.xics.claim(SPAPR_IRQ_HOTPLUG, false);
     this.nvram.format();
     this.rtas = new Rtas({
       bql: this.bql,
