@@ -87,6 +87,31 @@ describe('VSX signalling conversions', () => {
     expectOracle('xs fma', cases);
   });
 
+  it('single-precision scalar forms, xscv[su]xdsp, xsmaxdp/xsmindp', () => {
+    const cases: OracleCase[] = [];
+    const Sd = D.filter((d) => (d & 0x1fffffffn) === 0n); // values exact in single (as doubles)
+    for (const mn of ['xsaddsp', 'xssubsp', 'xsmulsp', 'xsdivsp', 'xsmaddasp', 'xsmsubmsp', 'xsnmaddasp', 'xsnmsubmsp', 'xsmaxdp', 'xsmindp']) {
+      const modes = mn.startsWith('xsnm') ? [0n] : [0n, 1n, 2n, 3n];
+      for (let i = 0; i < D.length; i++) {
+        for (const j of [i + 1, i + 6]) {
+          for (const fpscr of modes) {
+            const src = mn === 'xsmaxdp' || mn === 'xsmindp' ? D : i % 2 === 0 ? Sd : D;
+            cases.push({ asm: `${mn} 2,3,4`, vsr: { 2: src[(i + 3) % src.length] << 64n, 3: src[i % src.length] << 64n, 4: src[j % src.length] << 64n }, fpscr, compare: ['vsr', 'fpscr'] });
+          }
+        }
+      }
+    }
+    for (const d of D) for (const fpscr of [0n, 1n, 2n, 3n]) cases.push({ asm: 'xssqrtsp 2,3', vsr: { 3: d << 64n }, fpscr, compare: ['vsr', 'fpscr'] });
+    const I = [0n, 1n, 0xffffffffffffffffn, 0x7fffffffffffffffn, 0x8000000000000000n, 0x0000000001000001n, 0x123456789abcdef1n];
+    for (const v of I) {
+      for (const fpscr of [0n, 1n, 2n, 3n]) {
+        cases.push({ asm: 'xscvsxdsp 2,3', vsr: { 3: v << 64n }, fpscr, compare: ['vsr', 'fpscr'] });
+        cases.push({ asm: 'xscvuxdsp 2,3', vsr: { 3: v << 64n }, fpscr, compare: ['vsr', 'fpscr'] });
+      }
+    }
+    expectOracle('xs single', cases);
+  });
+
   it('xssqrtdp, xsrsp', () => {
     const cases: OracleCase[] = [];
     for (const d of D) {

@@ -10,7 +10,7 @@ import { reg60 } from '../decode.js';
 import { FI, FR, FPCC_MASK, RN_MASK, VE, VXCVI, VXSNAN, VXVC, XX, raiseBits } from '../fpscr.js';
 import { commit, checkEnabled, isSNaN, setValue } from './fp-common.js';
 import { softFromInt, softValue, softFlags } from './fp-soft.js';
-import { addCore, mulCore, divCore, sqrtCore, fmaCore, roundToSingleCore } from './fp-arith.js';
+import { addCore, mulCore, divCore, sqrtCore, fmaCore, roundToSingleCore, singleNaN } from './fp-arith.js';
 import { vw, needVSX } from '../vreg.js';
 
 const FPSCR_W = L.FPSCR >> 2;
@@ -45,7 +45,8 @@ const A_SUB = 1;
 const A_MUL = 2;
 const A_DIV = 3;
 
-function arith(op: number) {
+/** xs{add,sub,mul,div}{dp,sp}: single forms round to single, kept in double format. */
+function arith(op: number, single: boolean) {
   return (c: Cpu, insn: number): void => {
     needVSX(c);
     const xa = xA(insn);
@@ -54,12 +55,21 @@ function arith(op: number) {
     const a = dw0(c, xa);
     const b = dw0(c, xb);
     // The scalar cores take VSR numbers (0-63) for NaN payloads.
-    if (op === A_ADD) addCore(c, fpscr, a, b, xa, xb, false);
-    else if (op === A_SUB) addCore(c, fpscr, a, -b, xa, xb, false);
-    else if (op === A_MUL) mulCore(c, fpscr, a, b, xa, xb, false);
-    else divCore(c, fpscr, a, b, xa, xb, false);
+    if (op === A_ADD) addCore(c, fpscr, a, b, xa, xb, single);
+    else if (op === A_SUB) addCore(c, fpscr, a, -b, xa, xb, single);
+    else if (op === A_MUL) mulCore(c, fpscr, a, b, xa, xb, single);
+    else divCore(c, fpscr, a, b, xa, xb, single);
+    if (single) singleNaN();
     commit(c, 0, xT(insn));
   };
+}
+
+function xssqrtsp(c: Cpu, insn: number): void {
+  needVSX(c);
+  const xb = xB(insn);
+  sqrtCore(c, c.u32[c.w + FPSCR_W], dw0(c, xb), xb, true);
+  singleNaN();
+  commit(c, 0, xT(insn));
 }
 
 function xssqrtdp(c: Cpu, insn: number): void {
@@ -73,14 +83,15 @@ function xssqrtdp(c: Cpu, insn: number): void {
  * xs[n]m{add,sub}{a,m}dp: a-form XT = XA * XB + XT, m-form XT = XA * XT + XB (variant
  * bit 0: subtract the addend, bit 1: negate the rounded result).
  */
-function fma(variant: number, mForm: boolean) {
+function fma(variant: number, mForm: boolean, single: boolean) {
   return (c: Cpu, insn: number): void => {
     needVSX(c);
     const xa = xA(insn);
     const xb = xB(insn);
     const xt = xT(insn);
     // fmaCore(FRA, FRB = addend, FRC = multiplicand).
-    fmaCore(c, c.u32[c.w + FPSCR_W], xa, mForm ? xb : xt, mForm ? xt : xb, variant, false);
+    fmaCore(c, c.u32[c.w + FPSCR_W], xa, mForm ? xb : xt, mForm ? xt : xb, variant, single);
+    if (single) singleNaN();
     commit(c, 0, xt);
   };
 }
@@ -216,8 +227,8 @@ function toInt(kind: number) {
   };
 }
 
-/** xscvsxddp / xscvuxddp: doubleword 0 as an integer, rounded to double. */
-function fromInt(unsigned: boolean) {
+/** xscv[su]xd{dp,sp}: doubleword 0 as an integer, rounded to double or single. */
+function fromInt(unsigned: boolean, single: boolean) {
   return (c: Cpu, insn: number): void => {
     needVSX(c);
     const w = vw(c, xB(insn));
@@ -233,9 +244,10 @@ function fromInt(unsigned: boolean) {
     }
     if (mHi < 0x200000) {
       const m = mHi * TWO32 + mLo;
-      setValue(neg ? -m : m, 0, 0);
+      if (single) roundToSingleCore(c, fpscr, neg ? -m : m, -1);
+      else setValue(neg ? -m : m, 0, 0);
     } else {
-      softFromInt(neg, (BigInt(mHi) << 32n) | BigInt(mLo), false, fpscr & RN_MASK, fpscr);
+      softFromInt(neg, (BigInt(mHi) << 32n) | BigInt(mLo), single, fpscr & RN_MASK, fpscr);
       fromSoft();
     }
     commit(c, 0, xT(insn));
@@ -249,19 +261,32 @@ function reg60x3(xo8: number, fn: (c: Cpu, insn: number) => void): void {
   reg60((xo8 << 1) | 1, fn);
 }
 
-reg60x3(32, arith(A_ADD)); // xsadddp
-reg60x3(40, arith(A_SUB)); // xssubdp
-reg60x3(48, arith(A_MUL)); // xsmuldp
-reg60x3(56, arith(A_DIV)); // xsdivdp
+reg60x3(32, arith(A_ADD, false)); // xsadddp
+reg60x3(40, arith(A_SUB, false)); // xssubdp
+reg60x3(48, arith(A_MUL, false)); // xsmuldp
+reg60x3(56, arith(A_DIV, false)); // xsdivdp
+reg60x3(0, arith(A_ADD, true)); // xsaddsp
+reg60x3(8, arith(A_SUB, true)); // xssubsp
+reg60x3(16, arith(A_MUL, true)); // xsmulsp
+reg60x3(24, arith(A_DIV, true)); // xsdivsp
+reg60(11, xssqrtsp);
 reg60(75, xssqrtdp);
-reg60x3(33, fma(0, false)); // xsmaddadp
-reg60x3(41, fma(0, true)); // xsmaddmdp
-reg60x3(49, fma(1, false)); // xsmsubadp
-reg60x3(57, fma(1, true)); // xsmsubmdp
-reg60x3(161, fma(2, false)); // xsnmaddadp
-reg60x3(169, fma(2, true)); // xsnmaddmdp
-reg60x3(177, fma(3, false)); // xsnmsubadp
-reg60x3(185, fma(3, true)); // xsnmsubmdp
+reg60x3(33, fma(0, false, false)); // xsmaddadp
+reg60x3(41, fma(0, true, false)); // xsmaddmdp
+reg60x3(49, fma(1, false, false)); // xsmsubadp
+reg60x3(57, fma(1, true, false)); // xsmsubmdp
+reg60x3(161, fma(2, false, false)); // xsnmaddadp
+reg60x3(169, fma(2, true, false)); // xsnmaddmdp
+reg60x3(177, fma(3, false, false)); // xsnmsubadp
+reg60x3(185, fma(3, true, false)); // xsnmsubmdp
+reg60x3(1, fma(0, false, true)); // xsmaddasp
+reg60x3(9, fma(0, true, true)); // xsmaddmsp
+reg60x3(17, fma(1, false, true)); // xsmsubasp
+reg60x3(25, fma(1, true, true)); // xsmsubmsp
+reg60x3(129, fma(2, false, true)); // xsnmaddasp
+reg60x3(137, fma(2, true, true)); // xsnmaddmsp
+reg60x3(145, fma(3, false, true)); // xsnmsubasp
+reg60x3(153, fma(3, true, true)); // xsnmsubmsp
 reg60(281, xsrsp);
 reg60x3(35, compare(false)); // xscmpudp
 reg60x3(43, compare(true)); // xscmpodp
@@ -269,5 +294,7 @@ reg60(344, toInt(2)); // xscvdpsxds
 reg60(328, toInt(3)); // xscvdpuxds
 reg60(88, toInt(0)); // xscvdpsxws
 reg60(72, toInt(1)); // xscvdpuxws
-reg60(376, fromInt(false)); // xscvsxddp
-reg60(360, fromInt(true)); // xscvuxddp
+reg60(376, fromInt(false, false)); // xscvsxddp
+reg60(360, fromInt(true, false)); // xscvuxddp
+reg60(312, fromInt(false, true)); // xscvsxdsp
+reg60(296, fromInt(true, true)); // xscvuxdsp

@@ -311,12 +311,12 @@ function compare(kind: number, single: boolean) {
  * xvmax/xvmin{dp,sp}: a QNaN operand yields the other operand; with an SNaN, VXSNAN and
  * the first NaN operand quieted. +0 is greater than -0.
  */
-function maxMin(isMax: boolean, single: boolean) {
+function maxMin(isMax: boolean, single: boolean, scalar = false) {
   return (c: Cpu, insn: number): void => {
     needVSX(c);
     const a = xA(insn);
     const b = xB(insn);
-    const n = single ? 4 : 2;
+    const n = scalar ? 1 : single ? 4 : 2;
     let exc = 0;
     for (let e = 0; e < n; e++) {
       loadOperand(c, 0, a, e, single);
@@ -347,6 +347,11 @@ function maxMin(isMax: boolean, single: boolean) {
         outLo[e] = opLo[pick];
         outHi[e] = opHi[pick];
       }
+    }
+    if (scalar) {
+      // xsmaxdp/xsmindp: doubleword 1 of the result is 0.
+      outLo[1] = 0;
+      outHi[1] = 0;
     }
     finish(c, xT(insn), exc, single);
   };
@@ -600,6 +605,8 @@ for (const rc of [0, 128]) {
   reg60x3(rc | 83, compare(CMP_GE, true)); // xvcmpgesp
 }
 
+reg60x3(160, maxMin(true, false, true)); // xsmaxdp
+reg60x3(168, maxMin(false, false, true)); // xsmindp
 reg60x3(224, maxMin(true, false)); // xvmaxdp
 reg60x3(232, maxMin(false, false)); // xvmindp
 reg60x3(192, maxMin(true, true)); // xvmaxsp
