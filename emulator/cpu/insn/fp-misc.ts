@@ -1,6 +1,6 @@
-// Floating-point loads and stores, moves, conversions, rounding to integer, compares,
-// test-for-software-divide/sqrt and the FPSCR instructions (Power ISA 3.0B Book I
-// 4.6.2-4.6.10).
+// Floating-point loads and stores, moves (and fmrgew/fmrgow), conversions, rounding to
+// integer, compares, test-for-software-divide/sqrt and the FPSCR instructions (Power ISA
+// 3.0B Book I 4.6.2-4.6.10).
 //
 // Single-precision loads/stores convert on bits (the ISA's DOUBLE and SINGLE
 // functions), so SNaN payloads survive. Invalid update forms (RA=0) raise the
