@@ -309,6 +309,10 @@ export class SpaprMachine {
   private flushConsole(): void {
     const out = this.vty.drainOutput();
     if (out.length > 0) this.cfg.consoleOut(out);
+    if (this.inputBacklog.length > 0) {
+      if (this.bql.held()) this.feedInput();
+      else this.bql.with(() => this.feedInput());
+    }
     if (this.resetPending) {
       this.resetPending = false;
       this.bql.with(() => this.resetLocked());
@@ -317,8 +321,27 @@ export class SpaprMachine {
 
   /** Host keystrokes for the console. */
   input(bytes: Uint8Array): void {
-    this.bql.with(() => this.vty.pushInput(bytes));
+    this.bql.with(() => {
+      this.inputBacklog.push(bytes.slice());
+      this.feedInput();
+    });
     this.loop.kick();
+  }
+
+  /** Typed bytes the vty buffer could not take yet (a paste): fed as the guest reads. */
+  private readonly inputBacklog: Uint8Array[] = [];
+
+  /** Move backlog into the vty while it has room, in order. Caller holds the BQL. */
+  private feedInput(): void {
+    while (this.inputBacklog.length > 0) {
+      const b = this.inputBacklog[0];
+      const n = this.vty.pushInput(b);
+      if (n < b.length) {
+        this.inputBacklog[0] = b.subarray(n);
+        return;
+      }
+      this.inputBacklog.shift();
+    }
   }
 
   private finish(r: ExitReason): void {
