@@ -161,11 +161,12 @@ export function registerCpuHcalls(t: HcallTable, h: CpuHcallHost, papr: VcpuPapr
 
   t.register(H_REGISTER_PROC_TBL, 'H_REGISTER_PROC_TBL', (c) => {
     h.bql.assertHeld('H_REGISTER_PROC_TBL');
+    // Reserved bits are checked on all 64 bits (JS bit operators would see only 32).
+    if ((argBig(c, 1) & ~BigInt(PROC_TBL_FLAGS)) !== 0n) return H_PARAMETER;
     const flags = arg(c, 1);
     const table = argBig(c, 2);
     const pageSize = argBig(c, 3);
     const tableSize = argBig(c, 4);
-    if ((flags & ~PROC_TBL_FLAGS) !== 0) return H_PARAMETER;
     const radix = (flags & PROC_TBL_RADIX) !== 0;
     if ((flags & PROC_TBL_MODIFY) === 0) {
       // Keep the current registration (as QEMU): its type must be the one the flags name.

@@ -119,6 +119,8 @@ describe('H_REGISTER_PROC_TBL', () => {
     doCas(m);
     const c = m.cpus[0];
     expect(hcall(m, c, H_REGISTER_PROC_TBL, PT_NEW_RADIX_GTSE | 0x20, 0x1000000, 0, 12)).toBe(H_PARAMETER);
+    expect(hcall(m, c, H_REGISTER_PROC_TBL, (1n << 32n) | BigInt(PT_NEW_RADIX_GTSE), 0x1000000, 0, 12)).toBe(H_PARAMETER);
+    expect(hcall(m, c, H_REGISTER_PROC_TBL, (1n << 63n) | BigInt(PT_NEW_RADIX_GTSE), 0x1000000, 0, 12)).toBe(H_PARAMETER);
     expect(hcall(m, c, H_REGISTER_PROC_TBL, PT_NEW_RADIX_GTSE, 0x1000800, 0, 12)).toBe(H_P2);
     expect(hcall(m, c, H_REGISTER_PROC_TBL, PT_NEW_RADIX_GTSE, 1n << 60n, 0, 12)).toBe(H_P2);
     expect(hcall(m, c, H_REGISTER_PROC_TBL, PT_NEW_RADIX_GTSE, 0x1000000, 1, 12)).toBe(H_P3);
