@@ -11,7 +11,7 @@ import { VTY_REG } from '../../../emulator/hw/char/vty.js';
 import { vioIrq } from '../../../emulator/machine/spapr/device-tree.js';
 import type { ExitReason, SpaprMachine } from '../../../emulator/machine/spapr/machine.js';
 import { processTable } from '../../../emulator/cpu/mmu/mmu.js';
-import { RTAS_ARGS, doCas, getCell, hcall, makeMachine, putCells, putString, rtasCall, vofCall } from './spapr-fixture.js';
+import { RTAS_ARGS, doCas, getCell, hcall, makeMachine, putCells, putString, rtasCall, tinyElf, vofCall } from './spapr-fixture.js';
 
 const T = RTAS_TOKENS;
 const SUCCESS = 0;
@@ -294,5 +294,23 @@ describe('system-reboot: the machine reset that follows', () => {
     // NVRAM and the guest's clock offset persist.
     expect(m.nvram.data[0x5000]).toBe(0x42);
     expect(rtasCall(m, T['get-time-of-day'], [], 8).rets[1]).toBe(2031);
+  });
+});
+
+describe('a guest calling RTAS from its own code', () => {
+  it('prints with display-character and powers off: run() resolves with "poweroff"', async () => {
+    // Big-endian kernel entered in 32-bit BE real mode at 0x400000; argument blocks at +0x100.
+    const call = (block: number): number[] => [0x3c600000, 0x6063f000, 0x3c800040, 0x60840000 | block, 0x44000022];
+    const code = [...call(0x100), ...call(0x120), ...call(0x140), 0x48000000];
+    while (code.length < 0x40) code.push(0);
+    code.push(T['display-character'], 1, 1, 0x4f, 0xdeadbeef, 0, 0, 0); // 0x100
+    code.push(T['display-character'], 1, 1, 0x4b, 0xdeadbeef, 0, 0, 0); // 0x120
+    code.push(T['power-off'], 2, 1, 0xffffffff, 0xffffffff, 0xdeadbeef); // 0x140
+    const { m, out } = makeMachine({ kernel: tinyElf({ bigEndian: true, code }) });
+    const r = await Promise.race([m.run(), new Promise<ExitReason>((res) => setTimeout(() => res({ kind: 'error', error: new Error('timeout') }), 10_000))]);
+    expect(r).toEqual({ kind: 'poweroff' });
+    expect(String.fromCharCode(...out)).toBe('OK');
+    expect(getCell(m, 0x400000 + 0x100 + 16) | 0).toBe(SUCCESS);
+    expect(getCell(m, 0x400000 + 0x140 + 20) | 0).toBe(SUCCESS);
   });
 });
