@@ -30,6 +30,22 @@ beforeAll(() => {
   truncateSync(f('big-initrd'), 260 * 1024 * 1024); // sparse: nothing is really written
   writeFileSync(f('initrd-252m'), new Uint8Array(0));
   truncateSync(f('initrd-252m'), 252 * 1024 * 1024);
+  // Guests that finish at once: print "OK" then RTAS power-off / ibm,os-term (BE code, see rtas.test.ts).
+  const call = (block: number): number[] => [0x3c600000, 0x6063f000, 0x3c800040, 0x60840000 | block, 0x44000022];
+  const guest = (last: number[]): number[] => {
+    const code = [...call(0x100), ...call(0x120), ...call(0x140), 0x48000000];
+    while (code.length < 0x40) code.push(0);
+    code.push(0x2000, 1, 1, 0x4f, 0, 0, 0, 0, 0x2000, 1, 1, 0x4b, 0, 0, 0, 0, ...last);
+    return code;
+  };
+  writeFileSync(f('poweroff.elf'), tinyElf({ bigEndian: true, code: guest([0x2003, 2, 1, 0, 0, 0]) }));
+  // ibm,os-term with its message at 0x400180.
+  const msg = Array.from('guest panic\0\0\0\0\0', (ch) => ch.charCodeAt(0));
+  const words: number[] = [];
+  for (let i = 0; i < msg.length; i += 4) words.push(((msg[i] << 24) | (msg[i + 1] << 16) | (msg[i + 2] << 8) | msg[i + 3]) >>> 0);
+  const osTerm = guest([0x201f, 1, 1, 0x400180, 0]);
+  while (osTerm.length < 0x60) osTerm.push(0);
+  writeFileSync(f('osterm.elf'), tinyElf({ bigEndian: true, code: [...osTerm, ...words] }));
   mkdirSync(f('a-directory'));
   writeFileSync(f('locked'), 'x');
   chmodSync(f('locked'), 0);
@@ -216,6 +232,30 @@ describe('the ppcbox run process', () => {
       expect(String(r.stderr)).toMatch(/^ppcbox: [^\n]+\n$/);
       expect(String(r.stderr)).toMatch(msg);
     }
+  });
+});
+
+describe('the ppcbox run process: guest exit', () => {
+  const cli = (args: string[]): ReturnType<typeof spawnSync> =>
+    spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'emulator/cli.ts'), 'run', ...args], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 60_000,
+      input: '',
+    });
+
+  it('exits 0 when the guest powers off, with its console output on stdout', () => {
+    const r = cli(['--kernel', f('poweroff.elf'), '--memory', '256']);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('OK');
+    expect(r.status).toBe(0);
+  });
+
+  it('exits 1 and names the reason when the guest terminates (ibm,os-term)', () => {
+    const r = cli(['--kernel', f('osterm.elf'), '--memory', '256']);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe('OK');
+    expect(String(r.stderr)).toMatch(/the guest terminated: guest panic/);
   });
 });
 
