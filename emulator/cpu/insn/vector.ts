@@ -9,3 +9,4 @@ import './vmx-quad.js';
 import './vsx-fp.js';
 import './vsx-scalar.js';
 import './vsx-vfp.js';
+import './vmx-fp.js';
