@@ -292,7 +292,8 @@ export class Vof {
   private setprop(ph: number, nameAddr: number, buf: number, len: number): number {
     const node = this.tree.nodeByPhandle(ph);
     const name = this.readStr(nameAddr, 65);
-    if (node === undefined || name === null || len > MAX_SETPROP || !this.inRam(buf, len)) return PROM_ERROR;
+    // An empty name is a guest error (the tree would refuse it by throwing).
+    if (node === undefined || name === null || name.length === 0 || len > MAX_SETPROP || !this.inRam(buf, len)) return PROM_ERROR;
     node.setProp(name, this.host.mem.u8.slice(L.RAM_OFFSET + buf, L.RAM_OFFSET + buf + len));
     return len;
   }

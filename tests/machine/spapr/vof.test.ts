@@ -181,6 +181,7 @@ describe('properties', () => {
     expect(vof1(m, 'setprop', chosen, 'bigger', BUF, 2049)).toBe(ERR);
     expect(vof1(m, 'getproplen', chosen, 'bigger')).toBe(ERR);
     expect(vof1(m, 'setprop', 0x7fff0000, 'x', BUF, 4)).toBe(ERR);
+    expect(vof1(m, 'setprop', chosen, '', BUF, 4)).toBe(ERR); // no name: refused, no exception out of the hypercall
     expect(vof1(m, 'setprop', chosen, 'x', m.mem.ramSize - 2, 4)).toBe(ERR);
   });
 
