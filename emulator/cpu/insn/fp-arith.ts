@@ -40,6 +40,10 @@ import {
 } from './fp-common.js';
 import { softAdd, softMul, softDiv, softSqrt, softFma, softToSingle, softValue, softFlags } from './fp-soft.js';
 
+const FRC_FIELD = 31 << 6;
+const FRA_FRC = (31 << 16) | (31 << 6);
+const FRB_FIELD = 31 << 11;
+const FRA_FIELD = 31 << 16;
 const TWO_M960 = 2 ** -960;
 const TWO_P900 = 2 ** 900;
 const TWO_M900 = 2 ** -900;
@@ -126,6 +130,7 @@ export function addCore(c: Cpu, fpscr: number, a: number, b: number, ra: number,
 }
 
 function fadd(c: Cpu, insn: number): void {
+  if ((insn & FRC_FIELD) !== 0) raiseIllegal(c, insn);
   checkFP(c);
   const f64 = c.f64;
   const fra = (insn >>> 16) & 31;
@@ -135,6 +140,7 @@ function fadd(c: Cpu, insn: number): void {
 }
 
 function fsub(c: Cpu, insn: number): void {
+  if ((insn & FRC_FIELD) !== 0) raiseIllegal(c, insn);
   checkFP(c);
   const f64 = c.f64;
   const fra = (insn >>> 16) & 31;
@@ -144,6 +150,7 @@ function fsub(c: Cpu, insn: number): void {
 }
 
 function fadds(c: Cpu, insn: number): void {
+  if ((insn & FRC_FIELD) !== 0) raiseIllegal(c, insn);
   checkFP(c);
   const f64 = c.f64;
   const fra = (insn >>> 16) & 31;
@@ -154,6 +161,7 @@ function fadds(c: Cpu, insn: number): void {
 }
 
 function fsubs(c: Cpu, insn: number): void {
+  if ((insn & FRC_FIELD) !== 0) raiseIllegal(c, insn);
   checkFP(c);
   const f64 = c.f64;
   const fra = (insn >>> 16) & 31;
@@ -208,6 +216,7 @@ export function mulCore(c: Cpu, fpscr: number, a: number, b: number, ra: number,
 }
 
 function fmul(c: Cpu, insn: number): void {
+  if ((insn & FRB_FIELD) !== 0) raiseIllegal(c, insn);
   checkFP(c);
   const f64 = c.f64;
   const fra = (insn >>> 16) & 31;
@@ -217,6 +226,7 @@ function fmul(c: Cpu, insn: number): void {
 }
 
 function fmuls(c: Cpu, insn: number): void {
+  if ((insn & FRB_FIELD) !== 0) raiseIllegal(c, insn);
   checkFP(c);
   const f64 = c.f64;
   const fra = (insn >>> 16) & 31;
@@ -288,6 +298,7 @@ export function divCore(c: Cpu, fpscr: number, a: number, b: number, ra: number,
 }
 
 function fdiv(c: Cpu, insn: number): void {
+  if ((insn & FRC_FIELD) !== 0) raiseIllegal(c, insn);
   checkFP(c);
   const f64 = c.f64;
   const fra = (insn >>> 16) & 31;
@@ -297,6 +308,7 @@ function fdiv(c: Cpu, insn: number): void {
 }
 
 function fdivs(c: Cpu, insn: number): void {
+  if ((insn & FRC_FIELD) !== 0) raiseIllegal(c, insn);
   checkFP(c);
   const f64 = c.f64;
   const fra = (insn >>> 16) & 31;
@@ -340,6 +352,7 @@ export function sqrtCore(c: Cpu, fpscr: number, b: number, rb: number, single: b
 }
 
 function fsqrt(c: Cpu, insn: number): void {
+  if ((insn & FRA_FRC) !== 0) raiseIllegal(c, insn);
   checkFP(c);
   const frb = (insn >>> 11) & 31;
   sqrtCore(c, c.u32[(c.base >> 2) + FPSCR4], c.f64[fpr8(c, frb)], frb, false);
@@ -347,6 +360,7 @@ function fsqrt(c: Cpu, insn: number): void {
 }
 
 function fsqrts(c: Cpu, insn: number): void {
+  if ((insn & FRA_FRC) !== 0) raiseIllegal(c, insn);
   checkFP(c);
   const frb = (insn >>> 11) & 31;
   sqrtCore(c, c.u32[(c.base >> 2) + FPSCR4], c.f64[fpr8(c, frb)], frb, true);
@@ -361,6 +375,7 @@ function fsqrts(c: Cpu, insn: number): void {
 // table says (QEMU 7.2 returns +-1/2 there).
 
 function fre(c: Cpu, insn: number): void {
+  if ((insn & FRA_FRC) !== 0) raiseIllegal(c, insn);
   checkFP(c);
   const frb = (insn >>> 11) & 31;
   const fpscr = c.u32[(c.base >> 2) + FPSCR4];
@@ -379,6 +394,7 @@ function fre(c: Cpu, insn: number): void {
 }
 
 function frsqrte(c: Cpu, insn: number): void {
+  if ((insn & FRA_FRC) !== 0) raiseIllegal(c, insn);
   checkFP(c);
   const frb = (insn >>> 11) & 31;
   const fpscr = c.u32[(c.base >> 2) + FPSCR4];
@@ -571,6 +587,7 @@ export function roundToSingleCore(c: Cpu, fpscr: number, b: number, rb: number):
 }
 
 function frsp(c: Cpu, insn: number): void {
+  if ((insn & FRA_FIELD) !== 0) raiseIllegal(c, insn);
   checkFP(c);
   const frb = (insn >>> 11) & 31;
   roundToSingleCore(c, c.u32[(c.base >> 2) + FPSCR4], c.f64[fpr8(c, frb)], frb);
@@ -593,39 +610,30 @@ function fsel(c: Cpu, insn: number): void {
   }
 }
 
-/** A-form instructions whose unused FRC (or FRA) field must be 0. */
-function needZero(fn: (c: Cpu, insn: number) => void, mask: number): (c: Cpu, insn: number) => void {
-  return (c, insn) => {
-    if ((insn & mask) !== 0) raiseIllegal(c, insn);
-    fn(c, insn);
-  };
-}
-
-const FRC_FIELD = 31 << 6;
-const FRA_FRC = (31 << 16) | (31 << 6);
+// Reserved fields that must be 0 (a nonzero value is an invalid form).
 
 // XO (bits 26:30) of the A-forms
-regFPA(OP63, 21, needZero(fadd, FRC_FIELD));
-regFPA(OP63, 20, needZero(fsub, FRC_FIELD));
-regFPA(OP63, 25, needZero(fmul, 31 << 11));
-regFPA(OP63, 18, needZero(fdiv, FRC_FIELD));
-regFPA(OP63, 22, needZero(fsqrt, FRA_FRC));
-regFPA(OP63, 24, needZero(fre, FRA_FRC));
-regFPA(OP63, 26, needZero(frsqrte, FRA_FRC));
+regFPA(OP63, 21, fadd);
+regFPA(OP63, 20, fsub);
+regFPA(OP63, 25, fmul);
+regFPA(OP63, 18, fdiv);
+regFPA(OP63, 22, fsqrt);
+regFPA(OP63, 24, fre);
+regFPA(OP63, 26, frsqrte);
 regFPA(OP63, 23, fsel);
 regFPA(OP63, 29, makeFma(0, false));
 regFPA(OP63, 28, makeFma(1, false));
 regFPA(OP63, 31, makeFma(2, false));
 regFPA(OP63, 30, makeFma(3, false));
-regFPA(OP59, 21, needZero(fadds, FRC_FIELD));
-regFPA(OP59, 20, needZero(fsubs, FRC_FIELD));
-regFPA(OP59, 25, needZero(fmuls, 31 << 11));
-regFPA(OP59, 18, needZero(fdivs, FRC_FIELD));
-regFPA(OP59, 22, needZero(fsqrts, FRA_FRC));
-regFPA(OP59, 24, needZero(fre, FRA_FRC));
-regFPA(OP59, 26, needZero(frsqrte, FRA_FRC));
+regFPA(OP59, 21, fadds);
+regFPA(OP59, 20, fsubs);
+regFPA(OP59, 25, fmuls);
+regFPA(OP59, 18, fdivs);
+regFPA(OP59, 22, fsqrts);
+regFPA(OP59, 24, fre);
+regFPA(OP59, 26, frsqrte);
 regFPA(OP59, 29, makeFma(0, true));
 regFPA(OP59, 28, makeFma(1, true));
 regFPA(OP59, 31, makeFma(2, true));
 regFPA(OP59, 30, makeFma(3, true));
-regFPX(OP63, 12, needZero(frsp, 31 << 16));
+regFPX(OP63, 12, frsp);

@@ -318,6 +318,7 @@ function crFromFpscr(c: Cpu, insn: number): void {
 }
 
 function fmr(c: Cpu, insn: number): void {
+  if ((insn & (31 << 16)) !== 0) raiseIllegal(c, insn); // FRA must be 0
   checkFP(c);
   const s = fpr4(c, (insn >>> 11) & 31);
   setFPRBits(c, (insn >>> 21) & 31, c.u32[s], c.u32[s + 1]);
@@ -325,6 +326,7 @@ function fmr(c: Cpu, insn: number): void {
 }
 
 function fneg(c: Cpu, insn: number): void {
+  if ((insn & (31 << 16)) !== 0) raiseIllegal(c, insn); // FRA must be 0
   checkFP(c);
   const s = fpr4(c, (insn >>> 11) & 31);
   setFPRBits(c, (insn >>> 21) & 31, c.u32[s], c.u32[s + 1] ^ 0x80000000);
@@ -332,6 +334,7 @@ function fneg(c: Cpu, insn: number): void {
 }
 
 function fabs(c: Cpu, insn: number): void {
+  if ((insn & (31 << 16)) !== 0) raiseIllegal(c, insn); // FRA must be 0
   checkFP(c);
   const s = fpr4(c, (insn >>> 11) & 31);
   setFPRBits(c, (insn >>> 21) & 31, c.u32[s], c.u32[s + 1] & 0x7fffffff);
@@ -339,6 +342,7 @@ function fabs(c: Cpu, insn: number): void {
 }
 
 function fnabs(c: Cpu, insn: number): void {
+  if ((insn & (31 << 16)) !== 0) raiseIllegal(c, insn); // FRA must be 0
   checkFP(c);
   const s = fpr4(c, (insn >>> 11) & 31);
   setFPRBits(c, (insn >>> 21) & 31, c.u32[s], c.u32[s + 1] | 0x80000000);
@@ -755,19 +759,11 @@ reg31(887, lfiwzx);
 reg31(791, lfdpx);
 reg31(919, stfdpx);
 
-/** One-operand X-forms: a nonzero FRA field is an invalid form. */
-function noFRA(fn: (c: Cpu, insn: number) => void): (c: Cpu, insn: number) => void {
-  return (c, insn) => {
-    if ((insn & (31 << 16)) !== 0) raiseIllegal(c, insn);
-    fn(c, insn);
-  };
-}
-
 // Moves.
-regFPX(OP63, 72, noFRA(fmr));
-regFPX(OP63, 40, noFRA(fneg));
-regFPX(OP63, 264, noFRA(fabs));
-regFPX(OP63, 136, noFRA(fnabs));
+regFPX(OP63, 72, fmr);
+regFPX(OP63, 40, fneg);
+regFPX(OP63, 264, fabs);
+regFPX(OP63, 136, fnabs);
 regFPX(OP63, 8, fcpsgn);
 regFPX(OP63, 966, fmrgew);
 regFPX(OP63, 838, fmrgow);
