@@ -313,7 +313,9 @@ export class SpaprMachine {
       if (this.bql.held()) this.feedInput();
       else this.bql.with(() => this.feedInput());
     }
-    if (this.resetPending) {
+    // No reset once the machine is finishing: finish() may run inside a hypercall with the
+    // BQL held (power-off right after a reboot request), and the reset is moot then.
+    if (this.resetPending && this.exit === null) {
       this.resetPending = false;
       this.bql.with(() => this.resetLocked());
     }

@@ -314,3 +314,21 @@ describe('a guest calling RTAS from its own code', () => {
     expect(getCell(m, 0x400000 + 0x140 + 20) | 0).toBe(SUCCESS);
   });
 });
+
+describe('reboot and power-off in the same round', () => {
+  it('power-off after a reboot request (before the reset ran) ends the machine without a lock error', () => {
+    const { m } = makeMachine({ nvcpus: 2 });
+    rtasCall(m, T['start-cpu'], [1, 0x1000, 0], 1);
+    expect(rtasCall(m, T['system-reboot'], [], 1).rets).toEqual([SUCCESS]);
+    expect(() => rtasCall(m, T['power-off'], [0, 0], 1, m.cpus[1])).not.toThrow();
+    expect(exitOf(m)).toEqual({ kind: 'poweroff' });
+  });
+
+  it('ibm,os-term after a reboot request likewise', () => {
+    const { m } = makeMachine();
+    rtasCall(m, T['system-reboot'], [], 1);
+    putString(m, 0x100000, 'bye');
+    expect(() => rtasCall(m, T['ibm,os-term'], [0x100000], 1)).not.toThrow();
+    expect(exitOf(m)).toEqual({ kind: 'os-term', message: 'bye' });
+  });
+});

@@ -62,7 +62,9 @@ export function makeMachine(cfg: Partial<SpaprConfig> & { ramMiB?: number } = {}
     initrd: cfg.initrd,
     bootargs: cfg.bootargs ?? 'console=hvc0',
     icMode: cfg.icMode,
-    consoleOut: (b) => out.push(...b),
+    consoleOut: (b) => {
+      for (const x of b) out.push(x);
+    },
     log: (l) => logs.push(l),
   });
   return { m, out, logs };
