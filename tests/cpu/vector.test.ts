@@ -186,7 +186,7 @@ describe('facility availability', () => {
 
 describe('guest mistakes', () => {
   it('unassigned opcode-4 and opcode-60 slots raise the illegal-instruction Program interrupt', () => {
-    for (const word of [0x10000010, 0xf0000018, 0x10001602 | (2 << 16)]) {
+    for (const word of [0x10000010, 0xf0000020, 0x10001602 | (2 << 16)]) {
       const c = makeCpu();
       exec(c, [word]);
       expect(c.nia).toBe(0x700n);

@@ -10,3 +10,4 @@ import './vsx-fp.js';
 import './vsx-scalar.js';
 import './vsx-vfp.js';
 import './vmx-fp.js';
+import './vsx-misc.js';
