@@ -352,21 +352,21 @@ export class Xics {
 
   /** ibm,set-xive, ibm,get-xive, ibm,int-off, ibm,int-on. */
   registerRtas(rtas: Rtas): void {
-    const claimedSource = (nr: number): boolean =>
-      this.validSource(nr) && (this.u32[this.src(nr) + S_FLAGS] & FL_CLAIMED) !== 0;
+    // Any source number of the ICS is valid, claimed or not (QEMU's ics_valid_irq).
+    const icsSource = (nr: number): boolean => this.validSource(nr);
     rtas.register('ibm,set-xive', (_c, a) => {
       if (a.nargs !== 3 || a.nret !== 1) return a.ret(0, RTAS_OUT_PARAM_ERROR);
       const nr = a.arg(0);
       const server = a.arg(1);
       const prio = a.arg(2);
-      if (!claimedSource(nr) || server >= this.nservers || prio > 0xff) return a.ret(0, RTAS_OUT_PARAM_ERROR);
+      if (!icsSource(nr) || server >= this.nservers || prio > 0xff) return a.ret(0, RTAS_OUT_PARAM_ERROR);
       this.setXive(nr, server, prio);
       a.ret(0, RTAS_OUT_SUCCESS);
     });
     rtas.register('ibm,get-xive', (_c, a) => {
       if (a.nargs !== 1 || a.nret !== 3) return a.ret(0, RTAS_OUT_PARAM_ERROR);
       const nr = a.arg(0);
-      if (!claimedSource(nr)) return a.ret(0, RTAS_OUT_PARAM_ERROR);
+      if (!icsSource(nr)) return a.ret(0, RTAS_OUT_PARAM_ERROR);
       const x = this.getXive(nr);
       a.ret(0, RTAS_OUT_SUCCESS);
       a.ret(1, x.server);
@@ -375,14 +375,14 @@ export class Xics {
     rtas.register('ibm,int-off', (_c, a) => {
       if (a.nargs !== 1 || a.nret !== 1) return a.ret(0, RTAS_OUT_PARAM_ERROR);
       const nr = a.arg(0);
-      if (!claimedSource(nr)) return a.ret(0, RTAS_OUT_PARAM_ERROR);
+      if (!icsSource(nr)) return a.ret(0, RTAS_OUT_PARAM_ERROR);
       this.intOff(nr);
       a.ret(0, RTAS_OUT_SUCCESS);
     });
     rtas.register('ibm,int-on', (_c, a) => {
       if (a.nargs !== 1 || a.nret !== 1) return a.ret(0, RTAS_OUT_PARAM_ERROR);
       const nr = a.arg(0);
-      if (!claimedSource(nr)) return a.ret(0, RTAS_OUT_PARAM_ERROR);
+      if (!icsSource(nr)) return a.ret(0, RTAS_OUT_PARAM_ERROR);
       this.intOn(nr);
       a.ret(0, RTAS_OUT_SUCCESS);
     });

@@ -251,6 +251,10 @@ describe('interrupt source control (XICS)', () => {
     expect(rtasCall(m, T['ibm,int-off'], [0x3000], 1).rets).toEqual([PARAM_ERROR]);
     expect(rtasCall(m, T['ibm,int-on'], [0x3000], 1).rets).toEqual([PARAM_ERROR]);
     expect(rtasCall(m, T['ibm,int-off'], [irq, 0], 1).rets).toEqual([PARAM_ERROR]);
+    // A source no device claimed is still an ICS source (QEMU: ics_valid_irq).
+    expect(rtasCall(m, T['ibm,set-xive'], [0x1fff, 1, 7], 1).rets).toEqual([SUCCESS]);
+    expect(rtasCall(m, T['ibm,get-xive'], [0x1fff], 3).rets).toEqual([SUCCESS, 1, 7]);
+    expect(rtasCall(m, T['ibm,set-xive'], [0x2000, 1, 7], 1).rets).toEqual([PARAM_ERROR]); // past the ICS
     expect(rtasCall(m, T['ibm,int-on'], [], 1).rets).toEqual([PARAM_ERROR]);
   });
 });
