@@ -1,13 +1,13 @@
-// VMX (Altivec) and VSX: the subset Linux, glibc and busybox use on POWER9. Register
-// element access is in ../vreg.ts; each module registers its instructions on import.
-import './vmx-mem.js';
-import './vmx-perm.js';
-import './vmx-int.js';
-import './vmx-misc.js';
-import './vsx-move.js';
-import './vmx-quad.js';
-import './vsx-fp.js';
-import './vsx-scalar.js';
-import './vsx-vfp.js';
-import './vmx-fp.js';
-import './vsx-misc.js';
+// VMX (Altivec) and VSX for a POWER9 (ISA 3.0) CPU. Register element access is in
+// ../vreg.ts; each module registers its instructions in the decode tables on import.
+import './vmx-mem.js'; // VMX and VSX loads and stores, lvsl/lvsr, data-stream hints
+import './vmx-perm.js'; // logical, select, permutes, splats, merges, whole-register shifts
+import './vmx-int.js'; // integer add/sub/shift/rotate/min/max/avg, compares, counts
+import './vmx-misc.js'; // multiply, sums, pack/unpack, bit gather, extract/insert, xxbr, VSCR
+import './vmx-quad.js'; // quadword carries, vpmsum, rotate-and-mask, vmsumudm
+import './vmx-fp.js'; // Altivec single-precision floating point
+import './vsx-move.js'; // GPR <-> VSR moves, sign operations, non-signalling SP/DP conversions
+import './vsx-fp.js'; // xscvdpsp, xscvspdp
+import './vsx-scalar.js'; // scalar DP/SP arithmetic, FMA, compares, integer conversions
+import './vsx-vfp.js'; // vector DP/SP arithmetic, FMA, compares, max/min, conversions
+import './vsx-misc.js'; // ISA 3.0 exponent/class/compare-mask/max-min, quad sign operations
