@@ -8,7 +8,12 @@ import { H_SUCCESS, H_PARAMETER, H_CPPR, H_EOI, H_IPI, H_IPOLL, H_XIRR, H_XIRR_X
 import { VTY_REG } from '../../../emulator/hw/char/vty.js';
 import { vioIrq } from '../../../emulator/machine/spapr/device-tree.js';
 import type { Cpu } from '../../../emulator/cpu/cpu.js';
-import { hcall, makeMachine } from './spapr-fixture.js';
+import { hcall, makeMachine, rtasCall } from './spapr-fixture.js';
+import { RTAS_TOKENS } from '../../../emulator/machine/spapr/rtas-tokens.js';
+import type { SpaprMachine } from '../../../emulator/machine/spapr/machine.js';
+
+/** Route `irq` to server 0 at priority 5 as the guest does (ibm,set-xive); returns the RTAS status. */
+const rtasCallXive = (m: SpaprMachine, irq: number): number => rtasCall(m, RTAS_TOKENS['ibm,set-xive'], [irq, 0, 5], 1).rets[0];
 
 const H_VIO_SIGNAL = 0x104;
 const external = (c: Cpu): boolean => (Atomics.load(c.i32, c.wi(L.IRQ_PENDING)) & L.IRQ_EXTERNAL) !== 0;
@@ -91,6 +96,19 @@ describe('XICS hypercalls', () => {
     expect(c.gpr(4)).toBe(BigInt(0xff000000 + irq));
     expect(hcall(m, c, H_EOI, 0xff000000 + irq)).toBe(H_SUCCESS);
     expect(external(c)).toBe(false);
+  });
+
+  it('typed input wakes a vCPU parked in H_CEDE at once', () => {
+    const { m } = makeMachine();
+    const c = m.cpus[0];
+    const irq = vioIrq(VTY_REG);
+    expect(rtasCallXive(m, irq)).toBe(0);
+    expect(hcall(m, c, H_CPPR, 0xff)).toBe(H_SUCCESS);
+    expect(hcall(m, c, 0xe0 /* H_CEDE */)).toBe(H_SUCCESS);
+    expect(Atomics.load(c.i32, c.wi(L.RUN_STATE))).toBe(L.RUN_CEDED);
+    m.input(Uint8Array.of(0x0d));
+    expect(Atomics.load(c.i32, c.wi(L.RUN_STATE))).toBe(L.RUN_RUNNING);
+    expect(external(c)).toBe(true);
   });
 
   it('H_VIO_SIGNAL refuses an unknown unit or mode', () => {
