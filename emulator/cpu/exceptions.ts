@@ -14,7 +14,15 @@
 import type { Cpu } from './cpu.js';
 import * as L from './layout.js';
 import { FAULT } from './fault.js';
+import { serveFlushRequests } from './cross-cpu.js';
 import { RateLimitedLog } from '../util/ratelimit.js';
+
+// Layout constants as module-level bindings: handlers must not pay a namespace lookup
+// per access (module loaders may turn `L.X` into a getter call).
+const { DEC_EXPIRY, IRQ_DEC, IRQ_EXTERNAL, IRQ_FLUSH_CODE, IRQ_FLUSH_TLB, IRQ_MCE, IRQ_PENDING,
+  IRQ_RESET, MSR, MSR_BE, MSR_DR, MSR_EE, MSR_HI_HV, MSR_HI_SF, MSR_IR, MSR_LE, MSR_ME, MSR_RI,
+  MSR_S, MSR_SE, RESV_LEN, RUN_STATE, RUN_STOPPED, SPR, SPR_CTR, SPR_DAR, SPR_DSISR, SPR_FSCR,
+  SPR_LPCR, SPR_LR, SPR_SRR0, SPR_SRR1, } = L;
 
 // Vectors (offsets from 0, or from 0xc000000000004000 with AIL=3).
 export const VEC_SYSTEM_RESET = 0x100;
@@ -60,7 +68,7 @@ export const FSCR_IC_TAR = 8;
 export const FSCR_IC_SCV = 12;
 /** FSCR enable bit for a facility: the bit number (LSB = 0) equals its IC code. */
 export function fscrEnabled(c: Cpu, ic: number): boolean {
-  return (c.u32[c.w + ((L.SPR + 8 * L.SPR_FSCR) >> 2)] & (1 << ic)) !== 0;
+  return (c.u32[c.w + ((SPR + 8 * SPR_FSCR) >> 2)] & (1 << ic)) !== 0;
 }
 
 // LPCR fields (low word).
@@ -68,13 +76,13 @@ const LPCR_ILE = 1 << (63 - 38);
 const LPCR_AIL_SHIFT = 63 - 40;
 
 // Word offsets (from c.w) of registers used here.
-const MSR_W = L.MSR >> 2;
-const SRR0_W = (L.SPR + 8 * L.SPR_SRR0) >> 2;
-const SRR1_W = (L.SPR + 8 * L.SPR_SRR1) >> 2;
-const LPCR_W = (L.SPR + 8 * L.SPR_LPCR) >> 2;
-const LR_W = (L.SPR + 8 * L.SPR_LR) >> 2;
-const CTR_W = (L.SPR + 8 * L.SPR_CTR) >> 2;
-const RESV_LEN_W = L.RESV_LEN >> 2;
+const MSR_W = MSR >> 2;
+const SRR0_W = (SPR + 8 * SPR_SRR0) >> 2;
+const SRR1_W = (SPR + 8 * SPR_SRR1) >> 2;
+const LPCR_W = (SPR + 8 * SPR_LPCR) >> 2;
+const LR_W = (SPR + 8 * SPR_LR) >> 2;
+const CTR_W = (SPR + 8 * SPR_CTR) >> 2;
+const RESV_LEN_W = RESV_LEN >> 2;
 
 const illegalLog = new RateLimitedLog(20, 1000);
 const eventLog = new RateLimitedLog(20, 1000);
@@ -95,7 +103,7 @@ export function deliver(c: Cpu, vector: number, srr0Lo: number, srr0Hi: number, 
   u32[w + SRR0_W + 1] = srr0Hi;
   u32[w + SRR1_W] = (msrLo & SRR1_KEEP_LO) | causeLo;
   u32[w + SRR1_W + 1] = msrHi;
-  enter(c, vector, msrLo, msrHi, vector === VEC_MACHINE_CHECK ? 0 : msrLo & L.MSR_ME);
+  enter(c, vector, msrLo, msrHi, vector === VEC_MACHINE_CHECK ? 0 : msrLo & MSR_ME);
 }
 
 /** Set the interrupt's new MSR and NIA (shared by the SRR-based interrupts and scv). */
@@ -106,16 +114,16 @@ function enter(c: Cpu, vector: number, msrLo: number, msrHi: number, newLo: numb
   // AIL applies only when the interrupted context had both IR and DR on, and never to
   // system reset / machine check.
   if (
-    (msrLo & (L.MSR_IR | L.MSR_DR)) !== (L.MSR_IR | L.MSR_DR) ||
+    (msrLo & (MSR_IR | MSR_DR)) !== (MSR_IR | MSR_DR) ||
     vector === VEC_SYSTEM_RESET ||
     vector === VEC_MACHINE_CHECK
   ) {
     ail = 0;
   }
-  newLo |= msrLo & L.MSR_S;
-  if (ail >= 2) newLo |= L.MSR_IR | L.MSR_DR;
-  if ((lpcrLo & LPCR_ILE) !== 0) newLo |= L.MSR_LE;
-  const newHi = (msrHi & L.MSR_HI_HV) | L.MSR_HI_SF;
+  newLo |= msrLo & MSR_S;
+  if (ail >= 2) newLo |= MSR_IR | MSR_DR;
+  if ((lpcrLo & LPCR_ILE) !== 0) newLo |= MSR_LE;
+  const newHi = (msrHi & MSR_HI_HV) | MSR_HI_SF;
   u32[c.w + RESV_LEN_W] = 0; // any interrupt loses the reservation
   c.setMSR(newLo, newHi);
   if (vector >= VEC_SCV) {
@@ -179,24 +187,24 @@ export function raiseVSXUnavailable(c: Cpu): never {
 
 /** Facility unavailable: FSCR[IC] (bits 0:7) records the cause. */
 export function raiseFacilityUnavailable(c: Cpu, cause: number): never {
-  const f = c.wi(L.SPR + 8 * L.SPR_FSCR);
+  const f = c.wi(SPR + 8 * SPR_FSCR);
   c.u32[f + 1] = (c.u32[f + 1] & 0x00ffffff) | ((cause & 0xff) << 24);
   raiseAt(c, VEC_FAC_UNAVAILABLE, 0);
 }
 
 /** DSI: DAR = the faulting EA, DSISR = cause. */
 export function raiseDSI(c: Cpu, darLo: number, darHi: number, dsisr: number): never {
-  const d = c.wi(L.SPR + 8 * L.SPR_DAR);
+  const d = c.wi(SPR + 8 * SPR_DAR);
   c.u32[d] = darLo;
   c.u32[d + 1] = darHi;
-  c.u32[c.wi(L.SPR + 8 * L.SPR_DSISR)] = dsisr;
-  c.u32[c.wi(L.SPR + 8 * L.SPR_DSISR) + 1] = 0;
+  c.u32[c.wi(SPR + 8 * SPR_DSISR)] = dsisr;
+  c.u32[c.wi(SPR + 8 * SPR_DSISR) + 1] = 0;
   raiseAt(c, VEC_DSI, 0);
 }
 
 /** Data segment interrupt (radix: EA outside the quadrant's table range). */
 export function raiseDSeg(c: Cpu, darLo: number, darHi: number): never {
-  const d = c.wi(L.SPR + 8 * L.SPR_DAR);
+  const d = c.wi(SPR + 8 * SPR_DAR);
   c.u32[d] = darLo;
   c.u32[d + 1] = darHi;
   raiseAt(c, VEC_DSEG, 0);
@@ -212,10 +220,10 @@ export function raiseISeg(c: Cpu): never {
 }
 
 export function raiseAlignment(c: Cpu, darLo: number, darHi: number, dsisr = 0): never {
-  const d = c.wi(L.SPR + 8 * L.SPR_DAR);
+  const d = c.wi(SPR + 8 * SPR_DAR);
   c.u32[d] = darLo;
   c.u32[d + 1] = darHi;
-  c.u32[c.wi(L.SPR + 8 * L.SPR_DSISR)] = dsisr;
+  c.u32[c.wi(SPR + 8 * SPR_DSISR)] = dsisr;
   raiseAt(c, VEC_ALIGNMENT, 0);
 }
 
@@ -239,7 +247,7 @@ export function raiseScv(c: Cpu, lev: number): never {
   u32[w + LR_W + 1] = c.pcHi;
   u32[w + CTR_W] = msrLo & SRR1_KEEP_LO;
   u32[w + CTR_W + 1] = msrHi;
-  enter(c, VEC_SCV + 0x20 * (lev & 0x7f), msrLo, msrHi, msrLo & (L.MSR_ME | L.MSR_EE | L.MSR_RI));
+  enter(c, VEC_SCV + 0x20 * (lev & 0x7f), msrLo, msrHi, msrLo & (MSR_ME | MSR_EE | MSR_RI));
   throw FAULT;
 }
 
@@ -275,7 +283,7 @@ function traceBoundary(c: Cpu, msrLo: number): boolean {
   if (t.armed) {
     t.armed = false;
     const fellThrough = c.pcLo === ((t.lo + 4) >>> 0) && (c.pcHi === t.hi || c.pcLo === 0);
-    if ((msrLo & L.MSR_SE) !== 0 || !fellThrough) {
+    if ((msrLo & MSR_SE) !== 0 || !fellThrough) {
       deliver(c, VEC_TRACE, c.pcLo, c.pcHi, 0);
       return true;
     }
@@ -294,30 +302,31 @@ function traceBoundary(c: Cpu, msrLo: number): boolean {
  */
 export function checkAsyncInterrupts(c: Cpu): void {
   const msrLo = c.u32[c.w + MSR_W];
-  const pw = c.w + (L.IRQ_PENDING >> 2);
+  const pw = c.w + (IRQ_PENDING >> 2);
   const pending = Atomics.load(c.i32, pw);
-  if ((msrLo & (L.MSR_SE | L.MSR_BE)) !== 0 && traceBoundary(c, msrLo)) return;
+  if ((msrLo & (MSR_SE | MSR_BE)) !== 0 && traceBoundary(c, msrLo)) return;
   if (pending !== 0) {
-    if ((pending & L.IRQ_RESET) !== 0) {
-      Atomics.and(c.i32, pw, ~L.IRQ_RESET);
+    if ((pending & (IRQ_FLUSH_TLB | IRQ_FLUSH_CODE)) !== 0) serveFlushRequests(c, pending);
+    if ((pending & IRQ_RESET) !== 0) {
+      Atomics.and(c.i32, pw, ~IRQ_RESET);
       deliver(c, VEC_SYSTEM_RESET, c.pcLo, c.pcHi, 0);
       return;
     }
-    if ((pending & L.IRQ_MCE) !== 0) {
-      Atomics.and(c.i32, pw, ~L.IRQ_MCE);
-      if ((msrLo & L.MSR_ME) === 0) {
+    if ((pending & IRQ_MCE) !== 0) {
+      Atomics.and(c.i32, pw, ~IRQ_MCE);
+      if ((msrLo & MSR_ME) === 0) {
         // Machine check with MSR[ME]=0: checkstop. The vCPU stops for good.
         eventLog.log(c.hooks, () => `vcpu${c.index}: machine check with MSR[ME]=0 at 0x${hex64(c.pcHi, c.pcLo)}: checkstop`);
-        Atomics.store(c.i32, c.w + (L.RUN_STATE >> 2), L.RUN_STOPPED);
+        Atomics.store(c.i32, c.w + (RUN_STATE >> 2), RUN_STOPPED);
         throw FAULT; // back to the loop's service point, which sees the stopped state
       }
       deliver(c, VEC_MACHINE_CHECK, c.pcLo, c.pcHi, 0);
       return;
     }
-    if ((pending & L.IRQ_DEC) !== 0) Atomics.and(c.i32, pw, ~L.IRQ_DEC); // only a prompt to look
+    if ((pending & IRQ_DEC) !== 0) Atomics.and(c.i32, pw, ~IRQ_DEC); // only a prompt to look
   }
-  if ((msrLo & L.MSR_EE) === 0) return;
-  if ((pending & L.IRQ_EXTERNAL) !== 0) {
+  if ((msrLo & MSR_EE) === 0) return;
+  if ((pending & IRQ_EXTERNAL) !== 0) {
     deliver(c, VEC_EXTERNAL, c.pcLo, c.pcHi, 0);
     return;
   }
@@ -328,13 +337,13 @@ export function checkAsyncInterrupts(c: Cpu): void {
 
 /** DEC is level-triggered on POWER9: pending while its most significant bit is set. */
 export function decPending(c: Cpu): boolean {
-  return c.tb() > c.f64[(c.base + L.DEC_EXPIRY) >> 3];
+  return c.tb() > c.f64[(c.base + DEC_EXPIRY) >> 3];
 }
 
 /** MSR side effects beyond the CPU's cached bits: single-instruction slices while tracing. */
 export function onMsrChanged(c: Cpu, _oldLo: number, _oldHi: number): void {
   const lo = c.u32[c.w + MSR_W];
-  if ((lo & (L.MSR_SE | L.MSR_BE)) !== 0) {
+  if ((lo & (MSR_SE | MSR_BE)) !== 0) {
     c.sliceMax = 1;
     const t = traceStates.get(c);
     if (t !== undefined) t.armed = false; // an MSR change ends the traced instruction

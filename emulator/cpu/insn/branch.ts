@@ -10,15 +10,19 @@ import { regPrimary, reg19 } from '../decode.js';
 import { raiseIllegal, raisePrivileged } from '../exceptions.js';
 import { storeMSR } from './system.js';
 
+// Layout constants as module-level bindings: handlers must not pay a namespace lookup
+// per access (module loaders may turn `L.X` into a getter call).
+const { CR, RESV_LEN, SPR, SPR_CFAR, SPR_CTR, SPR_LR, SPR_SRR0, SPR_SRR1, SPR_TAR, } = L;
+
 // Word offsets from c.w.
-const CR_W = L.CR >> 2;
-const LR_W = (L.SPR + 8 * L.SPR_LR) >> 2;
-const CTR_W = (L.SPR + 8 * L.SPR_CTR) >> 2;
-const TAR_W = (L.SPR + 8 * L.SPR_TAR) >> 2;
-const CFAR_W = (L.SPR + 8 * L.SPR_CFAR) >> 2;
-const SRR0_W = (L.SPR + 8 * L.SPR_SRR0) >> 2;
-const SRR1_W = (L.SPR + 8 * L.SPR_SRR1) >> 2;
-const RESV_LEN_W = L.RESV_LEN >> 2;
+const CR_W = CR >> 2;
+const LR_W = (SPR + 8 * SPR_LR) >> 2;
+const CTR_W = (SPR + 8 * SPR_CTR) >> 2;
+const TAR_W = (SPR + 8 * SPR_TAR) >> 2;
+const CFAR_W = (SPR + 8 * SPR_CFAR) >> 2;
+const SRR0_W = (SPR + 8 * SPR_SRR0) >> 2;
+const SRR1_W = (SPR + 8 * SPR_SRR1) >> 2;
+const RESV_LEN_W = RESV_LEN >> 2;
 
 // ---------------------------------------------------------------- b ba bl bla
 

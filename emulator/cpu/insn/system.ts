@@ -30,23 +30,37 @@ import {
 import { readDEC, writeDEC, readTB64 } from '../timebase.js';
 import { RateLimitedLog } from '../../util/ratelimit.js';
 
+// Layout constants as module-level bindings: handlers must not pay a namespace lookup
+// per access (module loaders may turn `L.X` into a getter call).
+const { CR, EXIT_REQ, LPCR_LD, MSR, MSR_BE, MSR_DR, MSR_EE, MSR_FE0, MSR_FE1, MSR_FP, MSR_HI_HV,
+  MSR_HI_SF, MSR_IR, MSR_LE, MSR_ME, MSR_PMM, MSR_PR, MSR_RI, MSR_S, MSR_SE, MSR_VEC, MSR_VSX, SPR,
+  SPR_AMR, SPR_AMR_U, SPR_CFAR, SPR_CTR, SPR_CTRL_R, SPR_CTRL_W, SPR_DAR, SPR_DEC, SPR_DPDES,
+  SPR_DSCR, SPR_DSISR, SPR_FSCR, SPR_HDAR, SPR_HDEC, SPR_HDSISR, SPR_HRMOR, SPR_HSPRG0, SPR_HSPRG1,
+  SPR_HSRR0, SPR_HSRR1, SPR_IAMR, SPR_LPCR, SPR_LPIDR, SPR_LR, SPR_PIDR, SPR_PIR, SPR_PPR,
+  SPR_PPR32, SPR_PSPB, SPR_PTCR, SPR_PURR, SPR_PVR, SPR_SPRG0, SPR_SPRG3, SPR_SPRG3_U, SPR_SPURR,
+  SPR_SRR0, SPR_SRR1, SPR_TAR, SPR_TBL_W, SPR_TBU40, SPR_TBU_U, SPR_TBU_W, SPR_TB_U, SPR_TIR,
+  SPR_UAMOR, SPR_VRSAVE, SPR_XER, XER_BC, XER_CA, XER_CA32, XER_OV, XER_OV32, XER_SO, } = L;
+
 /** POWER9 DD2.2, as QEMU's power9_v2.2 reports it. */
 export const PVR_POWER9_DD22 = 0x004e1202;
 
 const sprLog = new RateLimitedLog(20, 1000);
 
 // Word offsets from c.w.
-const CR_W = L.CR >> 2;
-const MSR_W = L.MSR >> 2;
-const LR_W = (L.SPR + 8 * L.SPR_LR) >> 2;
-const CTR_W = (L.SPR + 8 * L.SPR_CTR) >> 2;
-const SPR_W = L.SPR >> 2;
-const XER_SO_W = L.XER_SO >> 2;
-const XER_OV_W = L.XER_OV >> 2;
-const XER_CA_W = L.XER_CA >> 2;
-const XER_OV32_W = L.XER_OV32 >> 2;
-const XER_CA32_W = L.XER_CA32 >> 2;
-const XER_BC_W = L.XER_BC >> 2;
+const CR_W = CR >> 2;
+const MSR_W = MSR >> 2;
+const LR_W = (SPR + 8 * SPR_LR) >> 2;
+const CTR_W = (SPR + 8 * SPR_CTR) >> 2;
+const SPR_W = SPR >> 2;
+const XER_SO_W = XER_SO >> 2;
+const XER_OV_W = XER_OV >> 2;
+const XER_CA_W = XER_CA >> 2;
+const XER_OV32_W = XER_OV32 >> 2;
+const XER_CA32_W = XER_CA32 >> 2;
+const XER_BC_W = XER_BC >> 2;
+// SPR numbers of the hot paths as module constants (no namespace lookups per instruction).
+const N_LR = SPR_LR;
+const N_CTR = SPR_CTR;
 
 // SPRs without a name in layout.ts.
 const SPR_ACOP = 31;
@@ -69,8 +83,8 @@ const SPR_HFSCR = 190;
 
 /** MSR bits a guest can change (QEMU's POWER9 msr_mask less HV and TM, which we lack). */
 const MSR_MASK_LO =
-  L.MSR_VEC | L.MSR_VSX | L.MSR_EE | L.MSR_PR | L.MSR_FP | L.MSR_ME | L.MSR_FE0 | L.MSR_SE |
-  L.MSR_BE | L.MSR_FE1 | L.MSR_IR | L.MSR_DR | L.MSR_PMM | L.MSR_RI | L.MSR_LE;
+  MSR_VEC | MSR_VSX | MSR_EE | MSR_PR | MSR_FP | MSR_ME | MSR_FE0 | MSR_SE |
+  MSR_BE | MSR_FE1 | MSR_IR | MSR_DR | MSR_PMM | MSR_RI | MSR_LE;
 
 /**
  * Store a new MSR from mtmsr[d] or an rfi-type instruction, with the rules that hold in
@@ -81,9 +95,9 @@ export function storeMSR(c: Cpu, lo: number, hi: number): void {
   const u32 = c.u32;
   const oldLo = u32[c.w + MSR_W];
   const oldHi = u32[c.w + MSR_W + 1];
-  let nlo = (lo & MSR_MASK_LO & ~L.MSR_ME) | (oldLo & (L.MSR_ME | L.MSR_S));
-  if ((nlo & L.MSR_PR) !== 0) nlo |= L.MSR_EE | L.MSR_IR | L.MSR_DR;
-  const nhi = (hi & L.MSR_HI_SF) | (oldHi & L.MSR_HI_HV);
+  let nlo = (lo & MSR_MASK_LO & ~MSR_ME) | (oldLo & (MSR_ME | MSR_S));
+  if ((nlo & MSR_PR) !== 0) nlo |= MSR_EE | MSR_IR | MSR_DR;
+  const nhi = (hi & MSR_HI_SF) | (oldHi & MSR_HI_HV);
   c.setMSR(nlo, nhi);
 }
 
@@ -97,7 +111,7 @@ function mfmsr(c: Cpu, insn: number): void {
 /** mtmsr L=1 / mtmsrd L=1: only EE and RI change. */
 function mtmsrEERI(c: Cpu, rsLo: number): void {
   const m = c.w + MSR_W;
-  const mask = L.MSR_EE | L.MSR_RI;
+  const mask = MSR_EE | MSR_RI;
   storeMSR(c, (c.u32[m] & ~mask) | (rsLo & mask), c.u32[m + 1]);
 }
 
@@ -142,61 +156,61 @@ function sup(n: number, rd = GEN, wr = GEN): void {
 }
 
 // Generic: XER LR CTR (user and supervisor)
-def(L.SPR_XER, SPECIAL, SPECIAL, SPECIAL, SPECIAL);
-def(L.SPR_LR, GEN, GEN, GEN, GEN);
-def(L.SPR_CTR, GEN, GEN, GEN, GEN);
-sup(L.SPR_SRR0);
-sup(L.SPR_SRR1);
-for (let n = L.SPR_SPRG0; n <= L.SPR_SPRG3; n++) sup(n);
-sup(L.SPR_PVR, GEN, PRIV);
-def(L.SPR_TB_U, SPECIAL, PRIV, SPECIAL, PRIV);
-def(L.SPR_TBU_U, SPECIAL, PRIV, SPECIAL, PRIV);
+def(SPR_XER, SPECIAL, SPECIAL, SPECIAL, SPECIAL);
+def(SPR_LR, GEN, GEN, GEN, GEN);
+def(SPR_CTR, GEN, GEN, GEN, GEN);
+sup(SPR_SRR0);
+sup(SPR_SRR1);
+for (let n = SPR_SPRG0; n <= SPR_SPRG3; n++) sup(n);
+sup(SPR_PVR, GEN, PRIV);
+def(SPR_TB_U, SPECIAL, PRIV, SPECIAL, PRIV);
+def(SPR_TBU_U, SPECIAL, PRIV, SPECIAL, PRIV);
 // Non-embedded: DSISR DAR DEC
-sup(L.SPR_DSISR, GEN, GEN32);
-sup(L.SPR_DAR);
-sup(L.SPR_DEC, SPECIAL, SPECIAL);
+sup(SPR_DSISR, GEN, GEN32);
+sup(SPR_DAR);
+sup(SPR_DEC, SPECIAL, SPECIAL);
 // Book3S common
-def(L.SPR_SPRG3_U, SPECIAL, PRIV, SPECIAL, PRIV);
-def(L.SPR_VRSAVE, GEN, GEN, GEN, GEN);
-def(L.SPR_CTRL_R, SPECIAL, PRIV, SPECIAL, PRIV);
-def(L.SPR_CTRL_W, PRIV, PRIV, PRIV, GEN32);
+def(SPR_SPRG3_U, SPECIAL, PRIV, SPECIAL, PRIV);
+def(SPR_VRSAVE, GEN, GEN, GEN, GEN);
+def(SPR_CTRL_R, SPECIAL, PRIV, SPECIAL, PRIV);
+def(SPR_CTRL_W, PRIV, PRIV, PRIV, GEN32);
 // Performance monitor: supervisor registers 784-798, problem-state aliases 768-782.
 for (const n of [784, 785, 786, 787, 788, 789, 790, 791, 792, 795, 796, 797, 798]) sup(n);
 for (const n of [768, 769, 770, 771, 772, 773, 774, 775, 776, 779, 780, 781, 782]) {
   def(n, SPECIAL, SPECIAL, SPECIAL, SPECIAL);
 }
 // AMR, IAMR, UAMOR (AMOR is the hypervisor's)
-def(L.SPR_AMR_U, SPECIAL, SPECIAL, SPECIAL, SPECIAL);
-sup(L.SPR_AMR, GEN, SPECIAL);
-sup(L.SPR_UAMOR, GEN, SPECIAL);
-sup(L.SPR_IAMR, GEN, SPECIAL);
+def(SPR_AMR_U, SPECIAL, SPECIAL, SPECIAL, SPECIAL);
+sup(SPR_AMR, GEN, SPECIAL);
+sup(SPR_UAMOR, GEN, SPECIAL);
+sup(SPR_IAMR, GEN, SPECIAL);
 // PURR, SPURR: readable everywhere (QEMU), written by the hypervisor only
-def(L.SPR_PURR, SPECIAL, PRIV, SPECIAL, PRIV);
-def(L.SPR_SPURR, SPECIAL, PRIV, SPECIAL, PRIV);
-def(L.SPR_PPR, GEN, GEN, GEN, GEN);
-def(L.SPR_PPR32, SPECIAL, SPECIAL, SPECIAL, SPECIAL);
+def(SPR_PURR, SPECIAL, PRIV, SPECIAL, PRIV);
+def(SPR_SPURR, SPECIAL, PRIV, SPECIAL, PRIV);
+def(SPR_PPR, GEN, GEN, GEN, GEN);
+def(SPR_PPR32, SPECIAL, SPECIAL, SPECIAL, SPECIAL);
 sup(SPR_EAR);
-sup(L.SPR_DSCR);
-sup(L.SPR_CFAR);
-def(L.SPR_TAR, SPECIAL, SPECIAL, GEN, GEN);
-sup(L.SPR_TIR, GEN, PRIV);
+sup(SPR_DSCR);
+sup(SPR_CFAR);
+def(SPR_TAR, SPECIAL, SPECIAL, GEN, GEN);
+sup(SPR_TIR, GEN, PRIV);
 for (let n = SPR_BESCRS; n <= SPR_BESCR; n++) def(n, SPECIAL, SPECIAL, GEN, GEN);
-sup(L.SPR_FSCR);
-sup(L.SPR_PSPB, GEN, GEN32);
-sup(L.SPR_DPDES, GEN, PRIV);
+sup(SPR_FSCR);
+sup(SPR_PSPB, GEN, GEN32);
+sup(SPR_DPDES, GEN, PRIV);
 sup(SPR_VTB, SPECIAL, PRIV);
 sup(SPR_IC, GEN, PRIV);
 sup(SPR_ACOP);
-sup(L.SPR_PIDR, GEN, SPECIAL);
+sup(SPR_PIDR, GEN, SPECIAL);
 sup(SPR_WORT);
 def(SPR_TIDR, UNDEF, UNDEF, GEN, GEN);
-sup(L.SPR_PIR, GEN, PRIV);
+sup(SPR_PIR, GEN, PRIV);
 // Transactional memory SPRs: MSR[TM] is never set here, so always TM unavailable.
 for (let n = SPR_TFHAR; n <= SPR_TEXASRU; n++) def(n, SPECIAL, SPECIAL, SPECIAL, SPECIAL);
 // Hypervisor-only SPRs: no access for a guest in either state.
 for (const n of [
-  L.SPR_TBL_W, L.SPR_TBU_W, L.SPR_TBU40, L.SPR_HSPRG0, L.SPR_HSPRG1, L.SPR_HDSISR, L.SPR_HDAR,
-  L.SPR_HDEC, L.SPR_HRMOR, L.SPR_HSRR0, L.SPR_HSRR1, L.SPR_LPCR, L.SPR_LPIDR, L.SPR_PTCR,
+  SPR_TBL_W, SPR_TBU_W, SPR_TBU40, SPR_HSPRG0, SPR_HSPRG1, SPR_HDSISR, SPR_HDAR,
+  SPR_HDEC, SPR_HRMOR, SPR_HSRR0, SPR_HSRR1, SPR_LPCR, SPR_LPIDR, SPR_PTCR,
   SPR_AMOR, SPR_HFSCR, 180 /* DAWR0 */, 186 /* RPR */, 187 /* CIABR */, 188 /* DAWRX0 */,
   316 /* MMCRH */, 317 /* TFMR */, 336 /* HMER */, 337 /* HMEER */, 338 /* PCR */,
   816 /* ASDR */, 921 /* TSCR */, 1008 /* HID0 */,
@@ -264,40 +278,40 @@ function pmuUserCheck(c: Cpu, write: boolean): void {
 
 function mfsprSpecial(c: Cpu, rt: number, n: number): void {
   switch (n) {
-    case L.SPR_XER:
+    case SPR_XER:
       setRT(c, rt, readXER(c), 0);
       return;
-    case L.SPR_AMR_U:
-      setRT(c, rt, slotLo(c, L.SPR_AMR), slotHi(c, L.SPR_AMR));
+    case SPR_AMR_U:
+      setRT(c, rt, slotLo(c, SPR_AMR), slotHi(c, SPR_AMR));
       return;
-    case L.SPR_DEC: {
+    case SPR_DEC: {
       const lo = readDEC(c);
       setRT(c, rt, lo, c.vhi);
       return;
     }
-    case L.SPR_CTRL_R:
-      setRT(c, rt, slotLo(c, L.SPR_CTRL_W), 0);
+    case SPR_CTRL_R:
+      setRT(c, rt, slotLo(c, SPR_CTRL_W), 0);
       return;
-    case L.SPR_SPRG3_U:
-      setRT(c, rt, slotLo(c, L.SPR_SPRG3), slotHi(c, L.SPR_SPRG3));
+    case SPR_SPRG3_U:
+      setRT(c, rt, slotLo(c, SPR_SPRG3), slotHi(c, SPR_SPRG3));
       return;
-    case L.SPR_TB_U:
-    case L.SPR_PURR:
-    case L.SPR_SPURR:
+    case SPR_TB_U:
+    case SPR_PURR:
+    case SPR_SPURR:
     case SPR_VTB: {
       // PURR/SPURR/VTB count with the timebase here (one thread per core, never idle-split).
       const lo = readTB64(c);
       setRT(c, rt, lo, c.vhi);
       return;
     }
-    case L.SPR_TBU_U:
+    case SPR_TBU_U:
       readTB64(c);
       setRT(c, rt, c.vhi, 0);
       return;
-    case L.SPR_PPR32:
-      setRT(c, rt, slotHi(c, L.SPR_PPR), 0);
+    case SPR_PPR32:
+      setRT(c, rt, slotHi(c, SPR_PPR), 0);
       return;
-    case L.SPR_TAR:
+    case SPR_TAR:
       if (!fscrEnabled(c, FSCR_IC_TAR)) raiseFacilityUnavailable(c, FSCR_IC_TAR);
       setRT(c, rt, slotLo(c, n), slotHi(c, n));
       return;
@@ -338,34 +352,34 @@ function translationSprWritten(c: Cpu, n: number): void {
 
 function mtsprSpecial(c: Cpu, n: number, lo: number, hi: number): void {
   switch (n) {
-    case L.SPR_XER:
+    case SPR_XER:
       writeXER(c, lo);
       return;
-    case L.SPR_AMR_U:
-    case L.SPR_AMR:
+    case SPR_AMR_U:
+    case SPR_AMR:
       // Problem state changes only the keys UAMOR allows; privileged state those of AMOR.
-      if (maskedStore(c, L.SPR_AMR, lo, hi, c.pr ? L.SPR_UAMOR : SPR_AMOR)) translationSprWritten(c, L.SPR_AMR);
+      if (maskedStore(c, SPR_AMR, lo, hi, c.pr ? SPR_UAMOR : SPR_AMOR)) translationSprWritten(c, SPR_AMR);
       return;
-    case L.SPR_IAMR:
-      if (maskedStore(c, L.SPR_IAMR, lo, hi, SPR_AMOR)) translationSprWritten(c, L.SPR_IAMR);
+    case SPR_IAMR:
+      if (maskedStore(c, SPR_IAMR, lo, hi, SPR_AMOR)) translationSprWritten(c, SPR_IAMR);
       return;
-    case L.SPR_UAMOR:
-      maskedStore(c, L.SPR_UAMOR, lo, hi, SPR_AMOR);
+    case SPR_UAMOR:
+      maskedStore(c, SPR_UAMOR, lo, hi, SPR_AMOR);
       return;
-    case L.SPR_PIDR:
+    case SPR_PIDR:
       if (slotLo(c, n) !== lo >>> 0 || slotHi(c, n) !== hi >>> 0) {
         setSlot(c, n, lo, hi);
         translationSprWritten(c, n);
       }
       return;
-    case L.SPR_DEC:
+    case SPR_DEC:
       writeDEC(c, lo, hi);
       c.endSlice(); // a negative DEC interrupts before the next instruction
       return;
-    case L.SPR_PPR32:
-      setSlot(c, L.SPR_PPR, slotLo(c, L.SPR_PPR), lo);
+    case SPR_PPR32:
+      setSlot(c, SPR_PPR, slotLo(c, SPR_PPR), lo);
       return;
-    case L.SPR_TAR:
+    case SPR_TAR:
       if (!fscrEnabled(c, FSCR_IC_TAR)) raiseFacilityUnavailable(c, FSCR_IC_TAR);
       setSlot(c, n, lo, hi);
       return;
@@ -401,7 +415,7 @@ function mfspr(c: Cpu, insn: number): void {
   const n = sprNum(insn);
   const rt = (insn >>> 21) & 31;
   const u32 = c.u32;
-  if (n === L.SPR_LR || n === L.SPR_CTR) {
+  if (n === N_LR || n === N_CTR) {
     const s = c.w + SPR_W + 2 * n;
     const i = c.w + 2 * rt;
     u32[i] = u32[s];
@@ -424,7 +438,7 @@ function mtspr(c: Cpu, insn: number): void {
   const n = sprNum(insn);
   const rs = c.w + 2 * ((insn >>> 21) & 31);
   const u32 = c.u32;
-  if (n === L.SPR_LR || n === L.SPR_CTR) {
+  if (n === N_LR || n === N_CTR) {
     const s = c.w + SPR_W + 2 * n;
     u32[s] = u32[rs];
     u32[s + 1] = u32[rs + 1];
@@ -498,12 +512,12 @@ function mcrxrx(c: Cpu, insn: number): void {
  */
 function sync(c: Cpu, insn: number): void {
   const l = (insn >>> 21) & 3;
-  if (l === 1) Atomics.load(c.i32, c.w + (L.EXIT_REQ >> 2));
-  else Atomics.add(c.i32, c.w + (L.EXIT_REQ >> 2), 0);
+  if (l === 1) Atomics.load(c.i32, c.w + (EXIT_REQ >> 2));
+  else Atomics.add(c.i32, c.w + (EXIT_REQ >> 2), 0);
 }
 
 function eieio(c: Cpu, _insn: number): void {
-  Atomics.load(c.i32, c.w + (L.EXIT_REQ >> 2));
+  Atomics.load(c.i32, c.w + (EXIT_REQ >> 2));
 }
 
 /** wait: treated as a no-op hint (the guest then spins); a pseries guest idles with H_CEDE. */
@@ -561,20 +575,20 @@ const LPCR_LPES1 = 1 << (63 - 61);
  * privilege checks.
  */
 export function setHypervisorSprs(c: Cpu, s: HypervisorSprs = {}): void {
-  setSlot(c, L.SPR_PVR, (s.pvr ?? PVR_POWER9_DD22) >>> 0, 0);
-  setSlot(c, L.SPR_PIR, (s.pir ?? c.index) >>> 0, 0);
-  setSlot(c, L.SPR_TIR, 0, 0); // one thread per core
+  setSlot(c, SPR_PVR, (s.pvr ?? PVR_POWER9_DD22) >>> 0, 0);
+  setSlot(c, SPR_PIR, (s.pir ?? c.index) >>> 0, 0);
+  setSlot(c, SPR_TIR, 0, 0); // one thread per core
   const amor = s.amor ?? 0xffffffffffffffffn;
   setSlot(c, SPR_AMOR, Number(amor & 0xffffffffn), Number((amor >> 32n) & 0xffffffffn));
   setSlot(c, SPR_MMCR0, 0x80000000, 0); // counters frozen (MMCR0[FC])
-  const lpcr = s.lpcr ?? BigInt(LPCR_LPES0 | LPCR_LPES1 | L.LPCR_LD);
+  const lpcr = s.lpcr ?? BigInt(LPCR_LPES0 | LPCR_LPES1 | LPCR_LD);
   setLPCR(c, lpcr);
 }
 
 /** The hypervisor changes LPCR (reset, H_SET_MODE, H_REGISTER_PROC_TBL, CAS). */
 export function setLPCR(c: Cpu, lpcr: bigint): void {
-  setSlot(c, L.SPR_LPCR, Number(lpcr & 0xffffffffn), Number((lpcr >> 32n) & 0xffffffffn));
-  translationSprWritten(c, L.SPR_LPCR);
+  setSlot(c, SPR_LPCR, Number(lpcr & 0xffffffffn), Number((lpcr >> 32n) & 0xffffffffn));
+  translationSprWritten(c, SPR_LPCR);
 }
 
 // ---------------------------------------------------------------- registration
