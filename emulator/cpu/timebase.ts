@@ -83,7 +83,7 @@ export function writeDEC(c: DecCpu, lo: number, hi: number): void {
   const now = c.tb();
   // As QEMU does, a value below 3 is taken as already expired (the interrupt is raised at
   // once rather than a tick or two later).
-  c.f64[(c.base + DEC_EXPIRY_OFF) >> 3] = v < 3 ? now - 1 : now + v;
+  c.f64[(c.base + DEC_EXPIRY_OFF) >> 3] = v >= 0 && v < 3 ? now - 1 : now + v;
 }
 
 /** mfspr TB: the low word is returned, the high word in c.vhi. */

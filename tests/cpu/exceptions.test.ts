@@ -251,6 +251,14 @@ describe('decrementer', () => {
     expect(decPending(c)).toBe(true);
   });
 
+  it('a negative write reads back negative (counting down from it)', () => {
+    const c = decGuest();
+    c.setGPR(3, -100000n & 0xffffffffffffffffn);
+    exec(c, [MTSPR(22, 3), MFSPR(5, 22)]);
+    const v = BigInt.asIntN(64, c.gpr(5));
+    expect(v <= -100000n && v > -100000n - 100_000_000n).toBe(true);
+  });
+
   it('DEC is privileged', () => {
     const c = decGuest();
     c.setMSR(c.u32[c.wi(L.MSR)] | L.MSR_PR, c.u32[c.wi(L.MSR) + 1]);

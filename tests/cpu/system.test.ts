@@ -346,6 +346,18 @@ describe('synchronisation', () => {
     expect(c.gpr(5)).toBe(3n);
   });
 
+  it('wait parks the vCPU (as H_CEDE) unless an interrupt source is pending', () => {
+    let c = makeCpu();
+    exec(c, [X31(30, 0), NOP]);
+    expect(c.u32[c.wi(L.RUN_STATE)]).toBe(L.RUN_CEDED);
+    expect(c.nia).toBe(0x10004n);
+    c = makeCpu();
+    Atomics.or(c.i32, c.wi(L.IRQ_PENDING), L.IRQ_EXTERNAL);
+    exec(c, [X31(30, 0), NOP]);
+    expect(c.u32[c.wi(L.RUN_STATE)]).toBe(L.RUN_RUNNING);
+    expect(c.nia).toBe(0x10008n);
+  });
+
   it('unimplemented/removed forms are illegal: rfi, nap', () => {
     for (const w of [0x4c000064, 0x4c000364]) {
       const c = makeCpu();

@@ -26,13 +26,14 @@ import {
   FSCR_IC_TAR,
   FSCR_IC_SCV,
   hex64,
+  decPending,
 } from '../exceptions.js';
 import { readDEC, writeDEC, readTB64 } from '../timebase.js';
 import { RateLimitedLog } from '../../util/ratelimit.js';
 
 // Layout constants as module-level bindings: handlers must not pay a namespace lookup
 // per access (module loaders may turn `L.X` into a getter call).
-const { CR, EXIT_REQ, LPCR_LD, MSR, MSR_BE, MSR_DR, MSR_EE, MSR_FE0, MSR_FE1, MSR_FP, MSR_HI_HV,
+const { IRQ_PENDING, RUN_STATE, RUN_CEDED, CR, EXIT_REQ, LPCR_LD, MSR, MSR_BE, MSR_DR, MSR_EE, MSR_FE0, MSR_FE1, MSR_FP, MSR_HI_HV,
   MSR_HI_SF, MSR_IR, MSR_LE, MSR_ME, MSR_PMM, MSR_PR, MSR_RI, MSR_S, MSR_SE, MSR_VEC, MSR_VSX, SPR,
   SPR_AMR, SPR_AMR_U, SPR_CFAR, SPR_CTR, SPR_CTRL_R, SPR_CTRL_W, SPR_DAR, SPR_DEC, SPR_DPDES,
   SPR_DSCR, SPR_DSISR, SPR_FSCR, SPR_HDAR, SPR_HDEC, SPR_HDSISR, SPR_HRMOR, SPR_HSPRG0, SPR_HSPRG1,
@@ -520,9 +521,15 @@ function eieio(c: Cpu, _insn: number): void {
   Atomics.load(c.i32, c.w + (EXIT_REQ >> 2));
 }
 
-/** wait: treated as a no-op hint (the guest then spins); a pseries guest idles with H_CEDE. */
+/**
+ * wait: stop until an interrupt is pending. The vCPU parks as in H_CEDE (the machine's
+ * loop wakes it on an interrupt source or DEC expiry) and resumes at the next
+ * instruction, where the interrupt is taken if enabled.
+ */
 function wait(c: Cpu, _insn: number): void {
   c.endSlice();
+  if (Atomics.load(c.i32, c.w + (IRQ_PENDING >> 2)) !== 0 || decPending(c)) return;
+  Atomics.store(c.i32, c.w + (RUN_STATE >> 2), RUN_CEDED);
 }
 
 // ---------------------------------------------------------------- sc, scv
