@@ -8,7 +8,8 @@ import type { Cpu } from '../cpu.js';
 import * as L from '../layout.js';
 import { reg60 } from '../decode.js';
 import { FI, FR, FPCC_MASK, RN_MASK, VE, VXCVI, VXSNAN, VXVC, XX, raiseBits } from '../fpscr.js';
-import { commit, checkEnabled, isSNaN, setValue } from './fp-common.js';
+import { res, KIND_VALUE, commit, checkEnabled, isSNaN, setNaN, setValue } from './fp-common.js';
+import { roundIntegral } from './vsx-vfp.js';
 import { softFromInt, softValue, softFlags } from './fp-soft.js';
 import { addCore, mulCore, divCore, sqrtCore, fmaCore, roundToSingleCore, singleNaN } from './fp-arith.js';
 import { vw, needVSX } from '../vreg.js';
@@ -93,6 +94,60 @@ function fma(variant: number, mForm: boolean, single: boolean) {
     fmaCore(c, c.u32[c.w + FPSCR_W], xa, mForm ? xb : xt, mForm ? xt : xb, variant, single);
     if (single) singleNaN();
     commit(c, 0, xt);
+  };
+}
+
+/** xsredp / xsresp: reciprocal "estimate", computed exactly (as QEMU and fre do). */
+function xsre(single: boolean) {
+  return (c: Cpu, insn: number): void => {
+    needVSX(c);
+    const xb = xB(insn);
+    divCore(c, c.u32[c.w + FPSCR_W], 1, dw0(c, xb), xb, xb, single);
+    if (single) singleNaN();
+    commit(c, 0, xT(insn));
+  };
+}
+
+/** xsrsqrtedp / xsrsqrtesp: 1 / sqrt(x), each step rounded (as frsqrte). */
+function xsrsqrte(single: boolean) {
+  return (c: Cpu, insn: number): void => {
+    needVSX(c);
+    const xb = xB(insn);
+    const fpscr = c.u32[c.w + FPSCR_W];
+    sqrtCore(c, fpscr, dw0(c, xb), xb, false);
+    if (res.kind === KIND_VALUE) {
+      const exc1 = res.exc;
+      divCore(c, fpscr, 1, res.v, xb, xb, single);
+      res.exc |= exc1;
+      if ((exc1 & XX) !== 0) res.stat |= FI;
+    } else if (single) singleNaN();
+    commit(c, 0, xT(insn));
+  };
+}
+
+/**
+ * xsrdpi[zpmc]: round to an integral value (nearest-away, zero, +inf, -inf, or
+ * FPSCR[RN]); only the "c" form reports an inexact result (XX, FI).
+ */
+function xsrdpi(mode: number) {
+  return (c: Cpu, insn: number): void => {
+    needVSX(c);
+    const xb = xB(insn);
+    const w = vw(c, xb);
+    const lo = c.u32[w];
+    const hi = c.u32[w + 1];
+    const fpscr = c.u32[c.w + FPSCR_W];
+    const b = dw0(c, xb);
+    if (b !== b) {
+      setNaN(fpscr, hi, lo, isSNaN(hi, lo) ? VXSNAN : 0);
+    } else {
+      const rn = fpscr & RN_MASK;
+      const m = mode === 4 ? (rn === 0 ? 4 : rn) : mode;
+      const r = b - b === 0 ? roundIntegral(b, m) : b;
+      if (mode === 4 && r !== b) setValue(r, XX, (r < 0 ? -r : r) > (b < 0 ? -b : b) ? FR | FI : FI);
+      else setValue(r, 0, 0);
+    }
+    commit(c, 0, xT(insn));
   };
 }
 
@@ -288,6 +343,15 @@ reg60x3(137, fma(2, true, true)); // xsnmaddmsp
 reg60x3(145, fma(3, false, true)); // xsnmsubasp
 reg60x3(153, fma(3, true, true)); // xsnmsubmsp
 reg60(281, xsrsp);
+reg60(90, xsre(false)); // xsredp
+reg60(26, xsre(true)); // xsresp
+reg60(74, xsrsqrte(false)); // xsrsqrtedp
+reg60(10, xsrsqrte(true)); // xsrsqrtesp
+reg60(73, xsrdpi(0)); // xsrdpi
+reg60(89, xsrdpi(1)); // xsrdpiz
+reg60(105, xsrdpi(2)); // xsrdpip
+reg60(121, xsrdpi(3)); // xsrdpim
+reg60(107, xsrdpi(4)); // xsrdpic
 reg60x3(35, compare(false)); // xscmpudp
 reg60x3(43, compare(true)); // xscmpodp
 reg60(344, toInt(2)); // xscvdpsxds

@@ -9,7 +9,7 @@ import type { Cpu } from '../cpu.js';
 import * as L from '../layout.js';
 import { reg60 } from '../decode.js';
 import { OX, UX, XX, ZX, VE, OE, UE, ZE, XE, VXIMZ, VXISI, VXSNAN, VXVC, VXCVI, RN_MASK, raiseBits } from '../fpscr.js';
-import { res, KIND_BITS, KIND_NONE, DEFAULT_NAN_HI, checkEnabled, setValue, setInvalid } from './fp-common.js';
+import { res, KIND_BITS, KIND_NONE, KIND_VALUE, DEFAULT_NAN_HI, checkEnabled, setValue, setInvalid } from './fp-common.js';
 import { addCore, mulCore, divCore, sqrtCore } from './fp-arith.js';
 import { softFma, softFromInt, softValue, softFlags } from './fp-soft.js';
 import { vw, needVSX, singleToDouble, doubleToSingle, dHi } from '../vreg.js';
@@ -81,6 +81,39 @@ const OP_MADD = 5; // a * b + c
 const OP_MSUB = 6; // a * b - c
 const OP_NMADD = 7; // -(a * b + c)
 const OP_NMSUB = 8; // -(a * b - c)
+const OP_RE = 9; // reciprocal estimate (computed exactly, as QEMU)
+const OP_RSQRTE = 10; // reciprocal square root estimate
+const OP_RI = 11; // round to integer: OP_RI + mode (RI_* below)
+
+// Round-to-integer modes of xvr{dp,sp}i[zpmc].
+const RI_AWAY = 0; // nearest, ties away from zero
+const RI_ZERO = 1;
+const RI_UP = 2;
+const RI_DOWN = 3;
+const RI_CURRENT = 4; // FPSCR[RN], and XX/FI on an inexact result
+
+/** Round a finite double to an integral value (sign of zero kept). */
+export function roundIntegral(x: number, mode: number): number {
+  const t = Math.trunc(x);
+  const d = x - t; // exact
+  if (d === 0) return x;
+  switch (mode) {
+    case RI_AWAY:
+      return d >= 0.5 ? t + 1 : d <= -0.5 ? t - 1 : t;
+    case RI_ZERO:
+      return t;
+    case RI_UP:
+      return Math.ceil(x);
+    case RI_DOWN:
+      return Math.floor(x);
+    default: {
+      // Nearest, ties to even.
+      if (d > 0.5 || (d === 0.5 && t % 2 !== 0)) return t + 1;
+      if (d < -0.5 || (d === -0.5 && t % 2 !== 0)) return t - 1;
+      return t;
+    }
+  }
+}
 
 /** a * m + c (variant: bit 0 subtract c, bit 1 negate the rounded result), non-NaN operands. */
 function fmaValues(fpscr: number, a: number, m: number, c0: number, variant: number, single: boolean): void {
@@ -118,6 +151,32 @@ function element(c: Cpu, op: number, fpscr: number, single: boolean): void {
   if (op === OP_SQRT) {
     if (nanOperands(fpscr, 1, 0)) return;
     sqrtCore(c, fpscr, a, -1, single);
+    return;
+  }
+  if (op === OP_RE) {
+    if (nanOperands(fpscr, 1, 0)) return;
+    divCore(c, fpscr, 1, a, -1, -1, single);
+    return;
+  }
+  if (op === OP_RSQRTE) {
+    if (nanOperands(fpscr, 1, 0)) return;
+    // Each step rounded in the element's precision (QEMU: float32_sqrt, then 1 / t).
+    sqrtCore(c, fpscr, a, -1, single);
+    if (res.kind !== KIND_VALUE) return;
+    const exc1 = res.exc;
+    divCore(c, fpscr, 1, res.v, -1, -1, single);
+    res.exc |= exc1;
+    return;
+  }
+  if (op >= OP_RI) {
+    if (nanOperands(fpscr, 1, 0)) return;
+    let mode = op - OP_RI;
+    if (mode === RI_CURRENT) {
+      const rn = fpscr & RN_MASK; // 0 nearest-even, 1 zero, 2 +inf, 3 -inf
+      mode = rn === 0 ? RI_CURRENT : rn;
+    }
+    const r = a - a === 0 ? roundIntegral(a, mode) : a;
+    setValue(r, op - OP_RI === RI_CURRENT && r !== a ? XX : 0, 0);
     return;
   }
   if (op >= OP_MADD) {
@@ -208,7 +267,7 @@ function takeResult(e: number, single: boolean): void {
   }
 }
 
-/** xv{add,sub,mul,div}{dp,sp} and xvsqrt{dp,sp}. */
+/** xv{add,sub,mul,div}{dp,sp}, xvsqrt{dp,sp}, the estimates and round-to-integer forms. */
 function arith(op: number, single: boolean) {
   return (c: Cpu, insn: number): void => {
     needVSX(c);
@@ -218,7 +277,7 @@ function arith(op: number, single: boolean) {
     const n = single ? 4 : 2;
     let exc = 0;
     for (let e = 0; e < n; e++) {
-      if (op === OP_SQRT) {
+      if (op === OP_SQRT || op >= OP_RE) {
         loadOperand(c, 0, b, e, single);
       } else {
         loadOperand(c, 0, a, e, single);
@@ -567,6 +626,20 @@ function reg60x3(xo8: number, fn: (c: Cpu, insn: number) => void): void {
   reg60((xo8 << 1) | 1, fn);
 }
 
+reg60(218, arith(OP_RE, false)); // xvredp
+reg60(154, arith(OP_RE, true)); // xvresp
+reg60(202, arith(OP_RSQRTE, false)); // xvrsqrtedp
+reg60(138, arith(OP_RSQRTE, true)); // xvrsqrtesp
+reg60(201, arith(OP_RI + RI_AWAY, false)); // xvrdpi
+reg60(217, arith(OP_RI + RI_ZERO, false)); // xvrdpiz
+reg60(233, arith(OP_RI + RI_UP, false)); // xvrdpip
+reg60(249, arith(OP_RI + RI_DOWN, false)); // xvrdpim
+reg60(235, arith(OP_RI + RI_CURRENT, false)); // xvrdpic
+reg60(137, arith(OP_RI + RI_AWAY, true)); // xvrspi
+reg60(153, arith(OP_RI + RI_ZERO, true)); // xvrspiz
+reg60(169, arith(OP_RI + RI_UP, true)); // xvrspip
+reg60(185, arith(OP_RI + RI_DOWN, true)); // xvrspim
+reg60(171, arith(OP_RI + RI_CURRENT, true)); // xvrspic
 reg60x3(96, arith(OP_ADD, false)); // xvadddp
 reg60x3(104, arith(OP_SUB, false)); // xvsubdp
 reg60x3(112, arith(OP_MUL, false)); // xvmuldp
