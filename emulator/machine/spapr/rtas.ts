@@ -24,8 +24,11 @@ export const RTAS_OUT_NOT_SUPPORTED = -3;
  *   or r4,r3,r3 ; lis r3,0 ; ori r3,r3,H_PPCBOX_RTAS ; sc 1 ; blr
  */
 export const RTAS_BLOB_WORDS = [0x7c641b78, 0x3c600000, 0x60630000 | H_PPCBOX_RTAS, 0x44000022, 0x4e800020];
-/** rtas-size advertised in /rtas: room for the blob (QEMU advertises more for FWNMI). */
-export const RTAS_SIZE = 0x83c;
+/**
+ * Bytes of the blob. /rtas "rtas-size" adds the error log and per-vCPU room to it as QEMU
+ * does (0x82c with one vCPU, as QEMU 7.2's VOF trace shows prom_init claiming).
+ */
+export const RTAS_SIZE = RTAS_BLOB_WORDS.length * 4;
 
 export function rtasBlob(): Uint8Array {
   const b = new Uint8Array(RTAS_BLOB_WORDS.length * 4);

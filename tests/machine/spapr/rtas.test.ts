@@ -35,6 +35,11 @@ describe('RTAS dispatch', () => {
     }
   });
 
+  it('advertises rtas-size as QEMU does: blob + error log + per-vCPU room (0x82c for 1 vCPU, 0x83c for 2)', () => {
+    expect(makeMachine().m.vof.tree.findNode('/rtas')?.getU32('rtas-size')).toBe(0x82c);
+    expect(makeMachine({ nvcpus: 2 }).m.vof.tree.findNode('/rtas')?.getU32('rtas-size')).toBe(0x83c);
+  });
+
   it('answers an unknown token with a parameter error and a log line', () => {
     const { m, logs } = makeMachine();
     const r = rtasCall(m, 0x1234, [1, 2], 1);
