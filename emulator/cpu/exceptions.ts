@@ -210,13 +210,19 @@ export function raiseDSeg(c: Cpu, darLo: number, darHi: number): never {
   raiseAt(c, VEC_DSEG, 0);
 }
 
-/** ISI: the cause bits go to SRR1 (same positions as DSISR's). */
+/**
+ * ISI: the cause bits go to SRR1 (same positions as DSISR's). SRR0 is the address that
+ * could not be fetched, c.pcLo/pcHi (fetch faults happen before CIA is updated).
+ */
 export function raiseISI(c: Cpu, srr1Cause: number): never {
-  raiseAt(c, VEC_ISI, srr1Cause);
+  deliver(c, VEC_ISI, c.pcLo, c.pcHi, srr1Cause);
+  throw FAULT;
 }
 
+/** Instruction segment interrupt for the address being fetched (c.pcLo/pcHi). */
 export function raiseISeg(c: Cpu): never {
-  raiseAt(c, VEC_ISEG, 0);
+  deliver(c, VEC_ISEG, c.pcLo, c.pcHi, 0);
+  throw FAULT;
 }
 
 export function raiseAlignment(c: Cpu, darLo: number, darHi: number, dsisr = 0): never {
