@@ -50,8 +50,6 @@ const sprLog = new RateLimitedLog(20, 1000);
 // Word offsets from c.w.
 const CR_W = CR >> 2;
 const MSR_W = MSR >> 2;
-const LR_W = (SPR + 8 * SPR_LR) >> 2;
-const CTR_W = (SPR + 8 * SPR_CTR) >> 2;
 const SPR_W = SPR >> 2;
 const XER_SO_W = XER_SO >> 2;
 const XER_OV_W = XER_OV >> 2;
