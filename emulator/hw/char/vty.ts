@@ -77,10 +77,12 @@ export class SpaprVty {
     const head = Atomics.load(this.i32, this.w(R_OUT_HEAD));
     const tail = Atomics.load(this.i32, this.w(R_OUT_TAIL));
     if (OUT_SIZE - ((head - tail) | 0) < len) return H_BUSY; // host not draining: guest retries
+    // Bytes 0-7 in r6, 8-15 in r7, most significant first; read the register halves
+    // directly (no BigInt on the console path: every printk goes through here).
     for (let k = 0; k < len; k++) {
-      const g = k < 8 ? c.gpr(6) : c.gpr(7);
-      const byte = Number((g >> BigInt(8 * (7 - (k & 7)))) & 0xffn);
-      this.u8[this.base + R_OUT + ((head + k) & (OUT_SIZE - 1))] = byte;
+      const r = c.w + 2 * (k < 8 ? 6 : 7);
+      const word = (k & 4) === 0 ? c.u32[r + 1] : c.u32[r];
+      this.u8[this.base + R_OUT + ((head + k) & (OUT_SIZE - 1))] = (word >>> (24 - 8 * (k & 3))) & 0xff;
     }
     Atomics.store(this.i32, this.w(R_OUT_HEAD), (head + len) | 0);
     this.onOutput?.();
@@ -94,17 +96,22 @@ export class SpaprVty {
     const head = Atomics.load(this.i32, this.w(R_IN_HEAD));
     const tail = Atomics.load(this.i32, this.w(R_IN_TAIL));
     const n = Math.min(16, (head - tail) | 0);
-    let a = 0n;
-    let b = 0n;
-    for (let k = 0; k < 16; k++) {
-      const byte = k < n ? BigInt(this.u8[this.base + R_IN + ((tail + k) & (IN_SIZE - 1))]) : 0n;
-      if (k < 8) a = (a << 8n) | byte;
-      else b = (b << 8n) | byte;
+    // r5 = bytes 0-7, r6 = bytes 8-15, packed big-endian, zero-filled (as 32-bit halves).
+    let hi5 = 0;
+    let lo5 = 0;
+    let hi6 = 0;
+    let lo6 = 0;
+    for (let k = 0; k < n; k++) {
+      const v = this.u8[this.base + R_IN + ((tail + k) & (IN_SIZE - 1))] << (24 - 8 * (k & 3));
+      if (k < 4) hi5 |= v;
+      else if (k < 8) lo5 |= v;
+      else if (k < 12) hi6 |= v;
+      else lo6 |= v;
     }
     Atomics.store(this.i32, this.w(R_IN_TAIL), (tail + n) | 0);
     ret(c, 1, n);
-    ret(c, 2, a);
-    ret(c, 3, b);
+    c.setGPR32(5, lo5 >>> 0, hi5 >>> 0);
+    c.setGPR32(6, lo6 >>> 0, hi6 >>> 0);
     return H_SUCCESS;
   }
 
