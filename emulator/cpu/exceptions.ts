@@ -21,7 +21,7 @@ import { RateLimitedLog } from '../util/ratelimit.js';
 // per access (module loaders may turn `L.X` into a getter call).
 const { DEC_EXPIRY, IRQ_DEC, IRQ_EXTERNAL, IRQ_FLUSH_CODE, IRQ_FLUSH_TLB, IRQ_MCE, IRQ_PENDING,
   IRQ_RESET, MSR, MSR_BE, MSR_DR, MSR_EE, MSR_HI_HV, MSR_HI_SF, MSR_IR, MSR_LE, MSR_ME, MSR_RI,
-  MSR_S, MSR_SE, RESV_LEN, RUN_STATE, RUN_STOPPED, SPR, SPR_CTR, SPR_DAR, SPR_DSISR, SPR_FSCR,
+  MSR_S, MSR_SE, RAM_OFFSET, RESV_LEN, RUN_STATE, RUN_STOPPED, SPR, SPR_CTR, SPR_DAR, SPR_DSISR, SPR_FSCR,
   SPR_LPCR, SPR_LR, SPR_SRR0, SPR_SRR1, } = L;
 
 // Vectors (offsets from 0, or from 0xc000000000004000 with AIL=3).
@@ -261,14 +261,20 @@ export function raiseScv(c: Cpu, lev: number): never {
 //
 // While SE or BE is on, the run loop runs one-instruction slices (Cpu.sliceMax = 1), so
 // checkAsyncInterrupts sees every instruction boundary. Before an instruction it arms
-// the trace with the instruction's address; at the next boundary, if no MSR change
-// (interrupt, rfid, mtmsr[d]) happened in between, the instruction completed and the
-// trace interrupt is taken with SRR0 = the next instruction. Instructions that change
-// the MSR are therefore not traced (as sc/rfid are not), and BE traces taken branches
-// only (we do not re-decode the instruction to spot a branch that fell through).
+// the trace with the instruction's address (and, for BE, whether it is a branch); at the
+// next boundary, if no MSR change (interrupt, rfid, mtmsr[d]) happened in between, the
+// instruction completed and the trace interrupt is taken: SRR0 = the next instruction,
+// SRR1[33] = 1 and SIAR = the traced instruction (ISA 2.07+, as QEMU). Instructions that
+// change the MSR are therefore not traced, as sc/rfid are not. Branch trace fires after
+// any branch, taken or not.
+
+/** SRR1 bit 33 on a trace interrupt. */
+const SRR1_TRACE = 1 << (63 - 33);
+const SIAR_W = (SPR + 8 * 796) >> 2;
 
 interface TraceState {
   armed: boolean;
+  branch: boolean;
   lo: number;
   hi: number;
 }
@@ -277,26 +283,45 @@ const traceStates = new WeakMap<Cpu, TraceState>();
 function traceState(c: Cpu): TraceState {
   let t = traceStates.get(c);
   if (t === undefined) {
-    t = { armed: false, lo: 0, hi: 0 };
+    t = { armed: false, branch: false, lo: 0, hi: 0 };
     traceStates.set(c, t);
   }
   return t;
 }
+
+/**
+ * Whether the instruction at the current pc is a branch (b, bc, bclr, bcctr, bctar). The
+ * fetch that follows translates the same address, so a fault here is the fault that
+ * fetch would take (same SRR0 and SRR1); an address without RAM is left to the fetch.
+ */
+function nextIsBranch(c: Cpu): boolean {
+  const pa = c.translate(c.pcLo >>> 0, c.pcHi >>> 0, ACCESS_EXEC_KIND);
+  if (pa + 4 > c.ramSize) return false;
+  const insn = c.dv.getUint32(RAM_OFFSET + pa, c.le);
+  const op = insn >>> 26;
+  if (op === 16 || op === 18) return true;
+  if (op !== 19) return false;
+  const xo = (insn >>> 1) & 0x3ff;
+  return xo === 16 || xo === 528 || xo === 560;
+}
+const ACCESS_EXEC_KIND = 2; // mmu.ts ACCESS_EXEC (not imported: mmu.ts imports this module)
 
 /** At an instruction boundary with SE or BE on: take a due trace interrupt, or arm. */
 function traceBoundary(c: Cpu, msrLo: number): boolean {
   const t = traceState(c);
   if (t.armed) {
     t.armed = false;
-    const fellThrough = c.pcLo === ((t.lo + 4) >>> 0) && (c.pcHi === t.hi || c.pcLo === 0);
-    if ((msrLo & MSR_SE) !== 0 || !fellThrough) {
-      deliver(c, VEC_TRACE, c.pcLo, c.pcHi, 0);
+    if ((msrLo & MSR_SE) !== 0 || t.branch) {
+      c.u32[c.w + SIAR_W] = t.lo;
+      c.u32[c.w + SIAR_W + 1] = t.hi;
+      deliver(c, VEC_TRACE, c.pcLo, c.pcHi, SRR1_TRACE);
       return true;
     }
   }
-  t.armed = true;
   t.lo = c.pcLo >>> 0;
   t.hi = c.pcHi >>> 0;
+  t.branch = (msrLo & MSR_BE) !== 0 && nextIsBranch(c);
+  t.armed = true;
   return false;
 }
 
@@ -310,9 +335,9 @@ export function checkAsyncInterrupts(c: Cpu): void {
   const msrLo = c.u32[c.w + MSR_W];
   const pw = c.w + (IRQ_PENDING >> 2);
   const pending = Atomics.load(c.i32, pw);
+  if ((pending & (IRQ_FLUSH_TLB | IRQ_FLUSH_CODE)) !== 0) serveFlushRequests(c, pending);
   if ((msrLo & (MSR_SE | MSR_BE)) !== 0 && traceBoundary(c, msrLo)) return;
   if (pending !== 0) {
-    if ((pending & (IRQ_FLUSH_TLB | IRQ_FLUSH_CODE)) !== 0) serveFlushRequests(c, pending);
     if ((pending & IRQ_RESET) !== 0) {
       Atomics.and(c.i32, pw, ~IRQ_RESET);
       deliver(c, VEC_SYSTEM_RESET, c.pcLo, c.pcHi, 0);

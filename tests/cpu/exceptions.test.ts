@@ -392,6 +392,20 @@ describe('trace (MSR[SE], MSR[BE])', () => {
     c.nia = BigInt(CODE_BASE);
     c.run(3);
     expect(c.spr(L.SPR_SRR0)).toBe(0x1000cn);
+    expect(c.spr(L.SPR_SRR1) & (1n << 30n)).toBe(1n << 30n); // SRR1[33]
+    expect(c.spr(796)).toBe(0x10004n); // SIAR = the branch
+    expect(c.nia).toBe(0xd04n);
+  });
+
+  it('branch trace also fires after a branch that falls through', () => {
+    const c = leGuest();
+    loadCode(c, [NOP], 0xd00);
+    setMsr(c, c.msr | bits(L.MSR_BE));
+    c.cr = 0;
+    loadCode(c, [BC(12, 2, 0x40), NOP]);
+    c.nia = BigInt(CODE_BASE);
+    c.run(2);
+    expect(c.spr(L.SPR_SRR0)).toBe(0x10004n);
     expect(c.nia).toBe(0xd04n);
   });
 
