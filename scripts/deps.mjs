@@ -10,4 +10,5 @@ export const DEBIAN_PACKAGES = [
   { name: 'gcc-powerpc64le-linux-gnu', why: 'guest test programs and the cpu benchmark kernel' },
   { name: 'cpio', why: 'reads back the initramfs our own cpio writer produces' },
   { name: 'file', why: 'identifies fetched guest files in tests' },
+  { name: 'chromium', why: 'browser end-to-end tests of the app in web mode (tests/e2e)' },
 ];

@@ -1,0 +1,2 @@
+// Vite bundles the stylesheets the renderer imports.
+declare module '*.css';

@@ -1,0 +1,161 @@
+// The app end to end in web mode: Debian's chromium (playwright-core) drives the real
+// renderer bundle against the real web host and a real VM process booting the default
+// Debian guest. One boot (about a minute here), then Reset, drops and Shut down.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { startWebHost, type WebHost } from '../../main/web-host.js';
+import { defaultGuest } from '../../scripts/guest/manifest.js';
+
+const root = resolve(import.meta.dirname, '../..');
+const CHROMIUM = '/usr/bin/chromium';
+const artifacts = join(root, 'test-artifacts');
+
+let host: WebHost;
+let ctx: BrowserContext;
+let page: Page;
+let tmp: string;
+
+async function consoleText(): Promise<string> {
+  return page.evaluate(() => (window as unknown as { ppcboxConsoleText?: () => string }).ppcboxConsoleText?.() ?? '');
+}
+
+async function waitConsole(test: (text: string) => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const t = await consoleText();
+    if (test(t)) return;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; console:\n${t.slice(-3000)}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/** Drop a file made in the page on the element matching `selector`. */
+async function dropFile(selector: string, name: string, kind: 'raw' | 'qcow2' | 'iso' | 'text'): Promise<void> {
+  await page.evaluate(
+    ({ selector, name, kind }) => {
+      let bytes: Uint8Array<ArrayBuffer>;
+      if (kind === 'raw') bytes = new Uint8Array(1 << 20);
+      else if (kind === 'qcow2') {
+        bytes = new Uint8Array(4096);
+        bytes.set([0x51, 0x46, 0x49, 0xfb, 0, 0, 0, 3]);
+      } else if (kind === 'iso') {
+        bytes = new Uint8Array(0x9000);
+        bytes.set([1, 0x43, 0x44, 0x30, 0x30, 0x31, 1], 0x8000);
+      } else bytes = new TextEncoder().encode('just some notes, not a disk\n');
+      const dt = new DataTransfer();
+      dt.items.add(new File([bytes], name));
+      const el = document.querySelector(selector);
+      if (el === null) throw new Error(`no ${selector}`);
+      el.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
+      el.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    },
+    { selector, name, kind },
+  );
+}
+
+describe('PPCBox in web mode (chromium)', () => {
+  beforeAll(async () => {
+    expect(existsSync(CHROMIUM), 'chromium missing: npm test installs it (scripts/deps.mjs)').toBe(true);
+    expect(defaultGuest(), 'default guest missing: npm run setup').toBeDefined();
+    const b = spawnSync(process.execPath, [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'error'], { cwd: root, encoding: 'utf8' });
+    expect(b.status, b.stderr).toBe(0);
+    tmp = mkdtempSync(join(tmpdir(), 'ppcbox-e2e-'));
+    host = await startWebHost({ userData: join(tmp, 'home') });
+    ctx = await chromium.launchPersistentContext(join(tmp, 'chromium'), {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      viewport: { width: 1280, height: 900 },
+    });
+    page = ctx.pages()[0] ?? (await ctx.newPage());
+    page.setDefaultTimeout(20_000);
+  }, 60_000);
+
+  afterAll(async () => {
+    await ctx?.close();
+    await host?.close();
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('refuses the page without the token', async () => {
+    const r = await page.goto(`http://127.0.0.1:${host.port}/`);
+    expect(r?.status()).toBe(403);
+  });
+
+  it('refuses a dropped text file on the library; a dropped ISO opens the wizard with it', async () => {
+    await page.goto(host.url);
+    await page.getByTestId('btn-new').waitFor();
+    await dropFile('[data-testid=library]', 'notes.txt', 'text');
+    await expect.poll(() => page.getByTestId('library-notice').textContent()).toMatch(/notes\.txt is not a disk image/);
+    await dropFile('[data-testid=library]', 'installer.iso', 'iso');
+    await page.getByTestId('wizard').waitFor();
+    await expect.poll(() => page.getByTestId('chosen-image').textContent()).toMatch(/installer\.iso, iso/);
+    await page.getByTestId('wizard-cancel').click();
+  });
+
+  it('creates a VM through the wizard, with per-field validation', async () => {
+    await page.getByTestId('btn-new').click();
+    await page.getByTestId('source-default').check();
+    await page.getByTestId('wizard-next').click();
+    await page.getByTestId('preset').selectOption('standard');
+    await page.getByTestId('wizard-next').click();
+    await page.getByTestId('memory').fill('100');
+    await page.getByTestId('wizard-next').click();
+    await expect.poll(() => page.getByTestId('error-memoryMiB').textContent()).toMatch(/Between 256 and 3840/);
+    await page.getByTestId('memory').fill('1024');
+    await page.getByTestId('cpus').fill('1');
+    await page.getByTestId('wizard-next').click();
+    await page.getByTestId('name').fill('  ');
+    await page.getByTestId('wizard-next').click();
+    await expect.poll(() => page.getByTestId('error-name').textContent()).toMatch(/name/);
+    await page.getByTestId('name').fill('e2e debian');
+    await page.getByTestId('wizard-next').click();
+    await expect.poll(() => page.getByTestId('summary').textContent()).toMatch(/e2e debian.*Default Debian guest.*1024 MiB/s);
+    await page.getByTestId('wizard-create').click();
+    await page.getByTestId('vm-view').waitFor();
+    expect(await page.getByTestId('vm-name').textContent()).toBe('e2e debian');
+    expect(await page.getByTestId('vm-state').textContent()).toBe('Stopped');
+    expect(await page.getByTestId('screen').textContent()).toMatch(/No display device/);
+  }, 60_000);
+
+  it('boots to the shell, runs a command, resets, attaches a dropped disk, refuses a text file, shuts down', async () => {
+    await page.getByTestId('btn-start').click();
+    await expect.poll(() => page.getByTestId('vm-state').textContent(), { timeout: 30_000 }).toBe('Running');
+    expect(await page.getByTestId('btn-pause').isDisabled()).toBe(true);
+    await waitConsole((t) => /\/ # $/m.test(t), 240_000, 'the shell prompt');
+    await expect.poll(() => page.getByTestId('vm-mips').textContent()).toMatch(/\d+\.\d MIPS/);
+    expect(await page.getByTestId('vm-uptime').textContent()).toMatch(/Up \d+:\d\d/);
+
+    await page.getByTestId('console').click();
+    await page.keyboard.type('echo hel""lo');
+    await page.keyboard.press('Enter');
+    await waitConsole((t) => /^hello\s*$/m.test(t), 30_000, 'hello');
+
+    // Dropped while running: attached, applies at the next start.
+    await dropFile('[data-testid=vm-view]', 'scratch.img', 'raw');
+    await expect.poll(() => page.getByTestId('vm-notice').textContent()).toMatch(/Attached scratch\.img \(raw\).*next start/);
+    await expect.poll(() => page.getByTestId('disk-item').count()).toBe(1);
+    expect(await page.getByTestId('disks-pending').isVisible()).toBe(true);
+    await dropFile('[data-testid=vm-view]', 'readme.txt', 'text');
+    await expect.poll(() => page.getByTestId('vm-notice').textContent()).toMatch(/readme\.txt was not attached: not a disk image/);
+    await expect.poll(() => page.getByTestId('disk-item').count()).toBe(1);
+
+    mkdirSync(artifacts, { recursive: true });
+    await page.screenshot({ path: join(artifacts, 'vm-view.png'), fullPage: true });
+
+    const boots = (t: string): number => t.split('Booting Linux via __start()').length - 1;
+    expect(boots(await consoleText())).toBe(1);
+    await page.getByTestId('btn-reset').click();
+    await waitConsole((t) => boots(t) >= 2, 120_000, 'the kernel booting again after Reset');
+
+    await page.getByTestId('btn-shutdown').click();
+    await expect.poll(() => page.getByTestId('shutdown-note').textContent()).toMatch(/forced off in \d+ s/);
+    await expect.poll(() => page.getByTestId('vm-state').textContent(), { timeout: 30_000 }).toBe('Stopped');
+    await expect.poll(() => page.getByTestId('last-exit').textContent()).toMatch(/did not power off in time; forced off/);
+    await page.screenshot({ path: join(artifacts, 'vm-stopped.png'), fullPage: true });
+  }, 480_000);
+});
