@@ -12,8 +12,6 @@ import { vw, vb, u16of, needVMX, setSAT } from '../vreg.js';
 const CR_W = L.CR >> 2;
 
 // Element operations (shared by the byte, halfword and word loops).
-const ADDM = 0;
-const SUBM = 1;
 const ADDUS = 2;
 const ADDSS = 3;
 const SUBUS = 4;
@@ -50,10 +48,6 @@ let sat = false;
 function elem(op: number, x: number, y: number, bits: number): number {
   const sh = 32 - bits;
   switch (op) {
-    case ADDM:
-      return x + y;
-    case SUBM:
-      return x - y;
     case ADDUS: {
       const r = x + y;
       const max = 2 ** bits - 1;
@@ -700,7 +694,6 @@ reg4VC(774, byteOp(CMPGTS)); // vcmpgtsb
 reg4VC(838, halfOp(CMPGTS)); // vcmpgtsh
 reg4VC(902, wordOp(CMPGTS)); // vcmpgtsw
 reg4VC(967, dwordOp(D_CMPGTS)); // vcmpgtsd
-void D_CMPNE;
 
 // Counts.
 reg4(1795, (c, i) => countOp(c, i, U_POPCNT, 1)); // vpopcntb

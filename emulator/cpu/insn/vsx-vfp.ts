@@ -8,7 +8,7 @@
 import type { Cpu } from '../cpu.js';
 import * as L from '../layout.js';
 import { reg60 } from '../decode.js';
-import { OX, UX, XX, ZX, VE, OE, UE, ZE, XE, VXIMZ, VXISI, VXSNAN, VXVC, VXCVI, RN_MASK, raiseBits } from '../fpscr.js';
+import { OX, UX, XX, VE, OE, UE, ZE, XE, VX, VX_ALL, VXIMZ, VXISI, VXSNAN, VXVC, VXCVI, RN_MASK, raiseBits } from '../fpscr.js';
 import { res, KIND_BITS, KIND_NONE, KIND_VALUE, DEFAULT_NAN_HI, checkEnabled, setValue, setInvalid } from './fp-common.js';
 import { addCore, mulCore, divCore, sqrtCore } from './fp-arith.js';
 import { softFma, softFromInt, softValue, softFlags } from './fp-soft.js';
@@ -202,7 +202,7 @@ const outHi = new Uint32Array(4);
 /** FPSCR exception bits of `exc` whose enable bit is set. */
 function enabled(f: number, exc: number): boolean {
   let e = exc;
-  if ((e & 0x01f80700) !== 0) e |= 1 << 29; // any VX cause -> VX
+  if ((e & VX_ALL) !== 0) e |= VX;
   return ((e >>> 22) & f & (VE | OE | UE | ZE | XE)) !== 0;
 }
 
@@ -546,8 +546,8 @@ function toInt(kind: number) {
         outLo[e] = opLo[2];
         outHi[e] = opHi[2];
       } else {
-        // Word results in words 0 and 2 of the target... QEMU copies into both words of
-        // each doubleword.
+        // Word results go to words 0 and 2 (1 and 3 undefined); QEMU fills both words
+        // of each doubleword with the result, and so do we.
         outLo[e] = opLo[2];
         outHi[e] = opLo[2];
       }
