@@ -230,6 +230,7 @@ export function raiseAlignment(c: Cpu, darLo: number, darHi: number, dsisr = 0):
   c.u32[d] = darLo;
   c.u32[d + 1] = darHi;
   c.u32[c.wi(SPR + 8 * SPR_DSISR)] = dsisr;
+  c.u32[c.wi(SPR + 8 * SPR_DSISR) + 1] = 0;
   raiseAt(c, VEC_ALIGNMENT, 0);
 }
 

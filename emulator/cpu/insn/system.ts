@@ -212,7 +212,7 @@ for (const n of [
   SPR_HDEC, SPR_HRMOR, SPR_HSRR0, SPR_HSRR1, SPR_LPCR, SPR_LPIDR, SPR_PTCR,
   SPR_AMOR, SPR_HFSCR, 180 /* DAWR0 */, 186 /* RPR */, 187 /* CIABR */, 188 /* DAWRX0 */,
   316 /* MMCRH */, 317 /* TFMR */, 336 /* HMER */, 337 /* HMEER */, 338 /* PCR */,
-  816 /* ASDR */, 921 /* TSCR */, 1008 /* HID0 */,
+  392 /* MMCRC */, 816 /* ASDR (ISA 3.0: 0x330) */, 921 /* TSCR */, 1008 /* HID0 */,
 ]) {
   def(n, PRIV, PRIV, PRIV, PRIV);
 }
