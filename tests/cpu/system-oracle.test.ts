@@ -67,3 +67,15 @@ describe('problem-state SPR moves (oracle)', () => {
     expectOracle('user SPRs', cases);
   });
 });
+
+describe('big-endian guest (oracle)', () => {
+  it('CR and XER moves and a bc loop behave the same in big-endian mode', () => {
+    const cases: OracleCase[] = [];
+    for (const v of [0n, 0xffffffffffffffffn, 0x123456789abcdef0n]) {
+      cases.push({ asm: 'mtcrf 0x5a,4; mfcr 5; mfocrf 6,0x10', gpr: { 4: v }, cr: 0x0f0f0f0f, compare: ['gpr', 'cr'] });
+      cases.push({ asm: 'crnand 3,9,30; creqv 31,0,0; mcrf 2,7', gpr: { 4: v }, cr: Number(v & 0xffffffffn), compare: ['cr'] });
+    }
+    cases.push({ asm: '1: addi 5,5,2; bdnz 1b', ctr: 9n, gpr: { 5: 0n }, compare: ['gpr', 'ctr'] });
+    expectOracle('big-endian', cases, 'be');
+  });
+});
