@@ -366,8 +366,8 @@ describe('synchronisation', () => {
     }
   });
 
-  it('hrfid and stop are privileged for a guest', () => {
-    for (const w of [0x4c000224, 0x4c0002e4]) {
+  it('hrfid, stop, msgsnd, msgclr, msgsync are privileged for a guest', () => {
+    for (const w of [0x4c000224, 0x4c0002e4, X31(206, 0, 0, 4), X31(238, 0, 0, 4), X31(886, 0)]) {
       const c = makeCpu();
       exec(c, [w]);
       expectProgram(c, PROGRAM_PRIV);

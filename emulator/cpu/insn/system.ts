@@ -530,6 +530,11 @@ function wait(c: Cpu, _insn: number): void {
   Atomics.store(c.i32, c.w + (RUN_STATE >> 2), RUN_CEDED);
 }
 
+/** msgsnd, msgclr, msgsync: hypervisor doorbell instructions, privileged for a guest. */
+function hvDoorbell(c: Cpu, _insn: number): void {
+  raisePrivileged(c);
+}
+
 // ---------------------------------------------------------------- sc, scv
 
 const H_PRIVILEGE = -3;
@@ -610,4 +615,7 @@ reg31(576, mcrxrx);
 reg31(598, sync);
 reg31(854, eieio); // also mbar
 reg31(30, wait);
+reg31(206, hvDoorbell); // msgsnd
+reg31(238, hvDoorbell); // msgclr
+reg31(886, hvDoorbell); // msgsync
 regPrimary(17, sc);
