@@ -11,7 +11,7 @@
 import type { GuestMemory } from '../memory/guest-memory.js';
 import * as L from './layout.js';
 import { FAULT } from './fault.js';
-import { OPS } from './decode.js';
+import { DISPATCH, XMASK } from './decode.js';
 import { readTB } from './timebase.js';
 import { checkAsyncInterrupts, onMsrChanged } from './exceptions.js';
 import { Mmu, ACCESS_READ, ACCESS_WRITE, ACCESS_EXEC, type Access } from './mmu/mmu.js';
@@ -227,6 +227,8 @@ export class Cpu {
   run(maxInsns: number): number {
     const start = this.retired;
     const u32 = this.u32;
+    const dispatch = DISPATCH;
+    const xmask = XMASK;
     this.budget = 0;
     let left: number;
     const exitW = this.wi(L.EXIT_REQ);
@@ -250,9 +252,10 @@ export class Cpu {
           const lo = this.pcLo;
           const hi = this.pcHi;
           // Compare the page tag unmasked: NO_TAG (1) must miss even for page 0.
-          if ((lo & -4096) !== this.fTagLo || hi !== this.fTagHi) this.refillFetch(lo, hi);
+          if ((lo & -4096) !== this.fTagLo || (hi | 0) !== this.fTagHi) this.refillFetch(lo, hi);
           const raw = u32[(this.fHost + (lo & 0xffc)) >>> 2];
-          const insn = this.le ? raw : bswap32(raw);
+          // int32 form: a uint32 >= 2^31 would be boxed as a heap number for every call.
+          const insn = this.le === true ? raw | 0 : bswap32(raw) | 0;
           this.ciaLo = lo;
           this.ciaHi = hi;
           if (lo === -4 || lo === 0xfffffffc) {
@@ -261,7 +264,8 @@ export class Cpu {
           } else {
             this.pcLo = lo + 4;
           }
-          OPS[insn >>> 26](this, insn);
+          const op = insn >>> 26;
+          dispatch[(op << 11) | (insn & xmask[op])](this, insn);
         }
       } catch (e) {
         if (e !== FAULT) {
@@ -293,8 +297,9 @@ export class Cpu {
       throw FAULT;
     }
     this.fTagLo = lo & -4096;
-    this.fTagHi = hi;
-    this.fHost = L.RAM_OFFSET + (pa - (lo & 0xfff));
+    this.fTagHi = hi | 0;
+    // Integer-valued fields stay small integers (a double field costs a box load per use).
+    this.fHost = (L.RAM_OFFSET + (pa - (lo & 0xfff))) | 0;
   }
 
   /** Forget the cached fetch page (after icbi, tlbie, MSR or PID changes). */

@@ -38,11 +38,52 @@ OPS[61] = (c, i) => OP61[i & 7](c, i);
 OPS[4] = (c, i) => OP4[i & 0x7ff](c, i);
 OPS[60] = (c, i) => OP60[(i >>> 2) & 0x1ff](c, i);
 
+// One flat table resolves every instruction in a single lookup (the run loop calls
+// DISPATCH[dispatchKey(insn)] directly, skipping the second-level hop for the
+// extended opcodes). Every extended-opcode field lies in bits 21:31 (the low 11 bits
+// of the word), so the key is the primary opcode and those bits, masked per primary
+// opcode to the bits its sub-table decodes (0 for primary-only opcodes, so all their
+// words share one entry and one cache line).
+/** Per primary opcode: the low-word bits its sub-table decodes. */
+export const XMASK = new Int32Array(64);
+/** Handler per key (primary << 11) | (insn & XMASK[primary]); kept in step by claim(). */
+export const DISPATCH: Handler[] = Array.from({ length: 64 << 11 }, () => illegal);
+
+/** The DISPATCH index of an instruction word (the run loop inlines this). */
+export function dispatchKey(insn: number): number {
+  const op = insn >>> 26;
+  return (op << 11) | (insn & XMASK[op]);
+}
+
+interface SubTable {
+  op: number;
+  /** Sub-table index -> its bits in the instruction word. */
+  shift: number;
+}
+const SUB = new Map<Handler[], SubTable>();
+function subTable(table: Handler[], op: number, shift: number): void {
+  SUB.set(table, { op, shift });
+  XMASK[op] = (table.length - 1) << shift;
+  for (let k = 0; k < table.length; k++) DISPATCH[(op << 11) | (k << shift)] = table[k];
+}
+subTable(OP19, 19, 1);
+subTable(OP31, 31, 1);
+subTable(OP30, 30, 1);
+subTable(OP59, 59, 1);
+subTable(OP63, 63, 1);
+subTable(OP57, 57, 0);
+subTable(OP61, 61, 0);
+subTable(OP4, 4, 0);
+subTable(OP60, 60, 2);
+
 function claim(table: Handler[], index: number, fn: Handler, what: string): void {
   if (table[index] !== illegal && table[index] !== fn) {
     throw new Error(`decode: ${what} slot ${index} registered twice`);
   }
   table[index] = fn;
+  const sub = SUB.get(table);
+  if (sub !== undefined) DISPATCH[(sub.op << 11) | (index << sub.shift)] = fn;
+  else if (table === OPS) DISPATCH[index << 11] = fn;
 }
 
 export function regPrimary(op: number, fn: Handler): void {
