@@ -343,7 +343,10 @@ export class Xics {
     });
     t.register(H_IPOLL, 'H_IPOLL', (c) => {
       this.bql.assertHeld('H_IPOLL');
-      const p = this.poll(server(c));
+      // PAPR: H_IPOLL(server) polls the named processor's ICP, not necessarily the caller's.
+      const target = arg(c, 1);
+      if (target >= this.nservers) return H_PARAMETER;
+      const p = this.poll(target);
       ret(c, 1, p.xirr);
       ret(c, 2, p.mfrr);
       return H_SUCCESS;

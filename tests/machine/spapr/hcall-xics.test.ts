@@ -27,19 +27,19 @@ describe('XICS hypercalls', () => {
     expect(external(c1)).toBe(true);
     expect(external(c0)).toBe(false);
     // H_IPOLL looks without accepting.
-    expect(hcall(m, c1, H_IPOLL)).toBe(H_SUCCESS);
+    expect(hcall(m, c1, H_IPOLL, 1)).toBe(H_SUCCESS);
     expect(c1.gpr(4)).toBe(0xff000002n);
     expect(c1.gpr(5)).toBe(5n);
     expect(external(c1)).toBe(true);
     expect(hcall(m, c1, H_XIRR)).toBe(H_SUCCESS);
     expect(c1.gpr(4)).toBe(0xff000002n);
     expect(external(c1)).toBe(false);
-    expect(hcall(m, c1, H_IPOLL)).toBe(H_SUCCESS);
+    expect(hcall(m, c1, H_IPOLL, 1)).toBe(H_SUCCESS);
     expect(c1.gpr(4)).toBe(0x05000000n);
     // The guest clears MFRR, then EOIs with the XIRR it got.
     expect(hcall(m, c1, H_IPI, 1, 0xff)).toBe(H_SUCCESS);
     expect(hcall(m, c1, H_EOI, 0xff000002)).toBe(H_SUCCESS);
-    expect(hcall(m, c1, H_IPOLL)).toBe(H_SUCCESS);
+    expect(hcall(m, c1, H_IPOLL, 1)).toBe(H_SUCCESS);
     expect(c1.gpr(4)).toBe(0xff000000n);
     expect(c1.gpr(5)).toBe(0xffn);
     expect(external(c1)).toBe(false);
@@ -81,6 +81,19 @@ describe('XICS hypercalls', () => {
     const { m } = makeMachine({ nvcpus: 2 });
     expect(hcall(m, m.cpus[0], H_IPI, 2, 5)).toBe(H_PARAMETER);
     expect(hcall(m, m.cpus[0], H_IPI, -1, 5)).toBe(H_PARAMETER);
+  });
+
+  it('H_IPOLL polls the server it names (PAPR), not the caller; an unknown server is H_PARAMETER', () => {
+    const { m } = makeMachine({ nvcpus: 2 });
+    const [c0, c1] = m.cpus;
+    hcall(m, c1, H_CPPR, 0xff);
+    hcall(m, c0, H_IPI, 1, 4);
+    expect(hcall(m, c0, H_IPOLL, 1)).toBe(H_SUCCESS);
+    expect(c0.gpr(4)).toBe(0xff000002n);
+    expect(c0.gpr(5)).toBe(4n);
+    expect(hcall(m, c0, H_IPOLL, 0)).toBe(H_SUCCESS);
+    expect(c0.gpr(4) & 0xffffffn).toBe(0n);
+    expect(hcall(m, c0, H_IPOLL, 2)).toBe(H_PARAMETER);
   });
 
   it('a console interrupt: routed by the ICS, presented, accepted and EOIed', () => {
