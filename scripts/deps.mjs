@@ -11,4 +11,7 @@ export const DEBIAN_PACKAGES = [
   { name: 'cpio', why: 'reads back the initramfs our own cpio writer produces' },
   { name: 'file', why: 'identifies fetched guest files in tests' },
   { name: 'chromium', why: 'browser end-to-end tests of the app in web mode (tests/e2e)' },
+  { name: 'qemu-utils', why: 'qemu-img/qemu-io make and check disk images in tests/block' },
+  { name: 'e2fsprogs', why: 'mkfs.ext4 -d and debugfs for disk image tests' },
+  { name: 'genisoimage', why: 'ISO 9660 images for read-only media tests' },
 ];

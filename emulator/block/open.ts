@@ -1,0 +1,68 @@
+// Opening a drive: probe the format from content, take the advisory lock, open the
+// backend and its backing chain (read-only, relative names resolved against the
+// overlay's directory).
+import { access, constants, stat } from 'node:fs/promises';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { type BlockBackend, BlockError, type ImageFormat, type OpenOptions } from './backend.js';
+import { isIso9660 } from './iso.js';
+import { type ImageLock, lockImage } from './lock.js';
+import { probeFile, readHead } from './probe.js';
+import { Qcow2Backend } from './qcow2.js';
+import { RawBackend } from './raw.js';
+
+/** Longest backing chain followed (a loop of backing files ends here with an error). */
+export const MAX_BACKING_DEPTH = 16;
+
+export type { BlockBackend, ImageFormat, OpenOptions } from './backend.js';
+export { BlockError } from './backend.js';
+
+export async function openImage(path: string, opts: OpenOptions = {}): Promise<BlockBackend> {
+  return openChain(path, opts, 0, []);
+}
+
+async function openChain(path: string, opts: OpenOptions, depth: number, chain: string[]): Promise<BlockBackend> {
+  if (depth > MAX_BACKING_DEPTH) {
+    throw new BlockError('ENOTSUP', `${chain[0]}: backing chain deeper than ${MAX_BACKING_DEPTH} (a loop?): ${chain.join(' -> ')}`);
+  }
+  try {
+    const st = await stat(path);
+    if (!st.isFile()) throw new BlockError('ENOTSUP', `${path}: not a regular file`);
+    await access(path, opts.readOnly ? constants.R_OK : constants.R_OK | constants.W_OK);
+  } catch (e) {
+    if (e instanceof BlockError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? (opts.readOnly ? 'not readable' : 'not readable and writable (use readonly=on?)') : (e as Error).message;
+    throw new BlockError(code === 'ENOENT' ? 'ENOENT' : 'EIO', `${depth > 0 ? `backing file of ${chain[chain.length - 1]}: ` : ''}${path}: ${why}`);
+  }
+  const probed = await probeFile(path);
+  const format: ImageFormat = opts.format ?? probed;
+  if (opts.format === 'iso') {
+    if (!isIso9660(await readHead(path))) throw new BlockError('EINVAL', `${path}: not an ISO 9660 image (no CD001 signature at 0x8001)`);
+  }
+  if (opts.format === 'qcow2' && probed !== 'qcow2') throw new BlockError('EINVAL', `${path}: not a qcow2 image`);
+  // ISO media are read-only whatever was asked.
+  const readOnly = opts.readOnly === true || format === 'iso';
+
+  let lock: ImageLock | null = null;
+  if (!opts.noLock) lock = await lockImage(path, readOnly ? 'read' : 'write');
+  try {
+    let b: RawBackend | Qcow2Backend;
+    if (format === 'qcow2') {
+      b = await Qcow2Backend.open(path, readOnly, (name, fmt) => {
+        const p = isAbsolute(name) ? name : resolve(dirname(path), name);
+        return openChain(p, { format: fmt, readOnly: true, noLock: opts.noLock }, depth + 1, [...chain, path]);
+      });
+    } else {
+      b = await RawBackend.open(path, format, readOnly, opts.format === undefined);
+    }
+    if (lock !== null) {
+      const l = lock;
+      b.onClose = () => l.release();
+    }
+    return b;
+  } catch (e) {
+    if (lock !== null) await lock.release();
+    throw e;
+  }
+}

@@ -1,0 +1,1033 @@
+// qcow2 images, versions 2 and 3: read and write (docs/interop/qcow2.txt in QEMU's tree
+// is the format's description; all fields big-endian).
+//
+// Guest offset -> L1 entry -> L2 table (one cluster) -> L2 entry -> host cluster.
+// Host clusters carry reference counts (refcount table -> refcount blocks); `qemu-img
+// check` compares them with what the L1/L2 tables (and snapshots) reference.
+//
+// Metadata is cached write-back (L2 tables, refcount blocks, L1, refcount table) and
+// reaches the file in an order that keeps the image consistent after a crash at any
+// point (at worst some clusters leak, which is not an error):
+//   new data clusters are written at once; flush() then writes refcount blocks (and the
+//   refcount table), syncs, writes L2 tables, syncs, writes the L1 table, syncs; only
+//   then are the references it dropped released (a freed cluster is never reused while
+//   an on-disk table might still point at it).
+// Refcounts are always kept exact, so lazy refcounts (and the dirty bit they need) are
+// never used; an image left dirty by QEMU is refused for writing (refcounts unknown).
+// Requests run one at a time (Mutex); big reads are split into runs of contiguous host
+// clusters, one pread each.
+import { type FileHandle, open } from 'node:fs/promises';
+import { constants as zc, inflateRawSync } from 'node:zlib';
+import {
+  type BlockBackend,
+  BlockError,
+  checkRequest,
+  hostError,
+  type ImageFormat,
+  Mutex,
+  preadFull,
+  pwriteFull,
+  readOnlyError,
+} from './backend.js';
+import { QCOW_MAGIC } from './probe.js';
+
+const TWO32 = 0x100000000;
+
+// L1/L2 entry bits, split into the high and low 32-bit words.
+const OFLAG_COPIED_HI = 0x80000000; // bit 63: refcount is exactly 1, writable in place
+const OFLAG_COMPRESSED_HI = 0x40000000; // bit 62
+const OFLAG_ZERO_LO = 0x1; // bit 0 (v3): the cluster reads as zeros
+const OFFSET_HI = 0x00ffffff; // bits 32..55 of a host offset
+const OFFSET_LO = 0xfffffe00; // bits 9..31
+
+const INCOMPAT_DIRTY = 1 << 0;
+const INCOMPAT_CORRUPT = 1 << 1;
+const INCOMPAT_DATA_FILE = 1 << 2;
+const INCOMPAT_COMPRESSION = 1 << 3;
+const INCOMPAT_EXTL2 = 1 << 4;
+
+const EXT_END = 0;
+const EXT_BACKING_FORMAT = 0xe2792aca;
+const EXT_FEATURE_NAMES = 0x6803f857;
+
+const MAX_L1_BYTES = 32 << 20;
+const MAX_REFTABLE_BYTES = 8 << 20;
+
+/** Where a guest cluster's data is. */
+const enum Kind {
+  Unallocated, // backing file, or zeros
+  Zero,
+  Normal,
+  Compressed,
+}
+
+interface CacheEntry {
+  off: number;
+  data: Uint8Array;
+  dv: DataView;
+  dirty: boolean;
+}
+
+/** Opens a backing file read-only; `format` from the header extension, if any. */
+export type BackingOpener = (path: string, format: ImageFormat | undefined) => Promise<BlockBackend>;
+
+export interface Qcow2Header {
+  version: number;
+  backingFile: string;
+  backingFormat: string;
+  clusterBits: number;
+  size: number;
+  cryptMethod: number;
+  l1Size: number;
+  l1TableOffset: number;
+  refcountTableOffset: number;
+  refcountTableClusters: number;
+  nbSnapshots: number;
+  snapshotsOffset: number;
+  incompatible: number;
+  compatible: number;
+  autoclear: number;
+  refcountOrder: number;
+  headerLength: number;
+  compressionType: number;
+  featureNames: Map<string, string>;
+}
+
+function u64(dv: DataView, off: number): number {
+  const hi = dv.getUint32(off);
+  if (hi >= 0x200000) return Number.POSITIVE_INFINITY; // beyond 2^53: never valid here
+  return hi * TWO32 + dv.getUint32(off + 4);
+}
+
+function corrupt(path: string, what: string): BlockError {
+  return new BlockError('EIO', `${path}: corrupt qcow2 image: ${what}`);
+}
+
+/** Parses and checks the header cluster. Throws BlockError with a clear reason. */
+export function parseHeader(path: string, buf: Uint8Array, fileSize: number): Qcow2Header {
+  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  if (buf.length < 72 || dv.getUint32(0) !== QCOW_MAGIC) throw new BlockError('EINVAL', `${path}: not a qcow2 image`);
+  const version = dv.getUint32(4);
+  if (version !== 2 && version !== 3) {
+    throw new BlockError('ENOTSUP', `${path}: qcow2 version ${version} is not supported (2 and 3 are)`);
+  }
+  const h: Qcow2Header = {
+    version,
+    backingFile: '',
+    backingFormat: '',
+    clusterBits: dv.getUint32(20),
+    size: u64(dv, 24),
+    cryptMethod: dv.getUint32(32),
+    l1Size: dv.getUint32(36),
+    l1TableOffset: u64(dv, 40),
+    refcountTableOffset: u64(dv, 48),
+    refcountTableClusters: dv.getUint32(56),
+    nbSnapshots: dv.getUint32(60),
+    snapshotsOffset: u64(dv, 64),
+    incompatible: 0,
+    compatible: 0,
+    autoclear: 0,
+    refcountOrder: 4,
+    headerLength: 72,
+    compressionType: 0,
+    featureNames: new Map(),
+  };
+  const cb = h.clusterBits;
+  if (cb < 9 || cb > 21) throw corrupt(path, `cluster_bits ${cb} outside 9..21`);
+  const cs = 2 ** cb;
+  if (buf.length < Math.min(cs, fileSize)) throw corrupt(path, 'header cluster truncated');
+  if (version === 3) {
+    if (buf.length < 104) throw corrupt(path, 'version 3 header truncated');
+    const incHi = dv.getUint32(72);
+    h.incompatible = dv.getUint32(76);
+    h.compatible = dv.getUint32(84);
+    h.autoclear = dv.getUint32(92);
+    h.refcountOrder = dv.getUint32(96);
+    h.headerLength = dv.getUint32(100);
+    if (h.headerLength < 104 || h.headerLength > cs) throw corrupt(path, `header_length ${h.headerLength}`);
+    if (h.headerLength > 104) h.compressionType = buf[104];
+    // Feature names first, so a refusal can name the feature.
+    parseExtensions(path, buf, dv, h, cs);
+    const unknown = incHi !== 0 || (h.incompatible & ~0x1f) !== 0;
+    if (unknown) {
+      const names: string[] = [];
+      for (let bit = 5; bit < 64; bit++) {
+        const set = bit < 32 ? (h.incompatible >>> bit) & 1 : (incHi >>> (bit - 32)) & 1;
+        if (set) names.push(h.featureNames.get(`0:${bit}`) ?? `bit ${bit}`);
+      }
+      throw new BlockError(
+        'ENOTSUP',
+        `${path}: the qcow2 image uses incompatible features this emulator does not know: ${names.join(', ')}`,
+      );
+    }
+    if (h.incompatible & INCOMPAT_DATA_FILE) {
+      throw new BlockError('ENOTSUP', `${path}: qcow2 images with an external data file are not supported`);
+    }
+    if (h.incompatible & INCOMPAT_EXTL2) {
+      throw new BlockError(
+        'ENOTSUP',
+        `${path}: qcow2 images with extended L2 entries (subclusters) are not supported; ` +
+          `convert with "qemu-img convert -O qcow2 -o extended_l2=off"`,
+      );
+    }
+    if (h.incompatible & INCOMPAT_COMPRESSION && h.compressionType !== 0) {
+      throw new BlockError(
+        'ENOTSUP',
+        `${path}: qcow2 compression type ${h.compressionType === 1 ? 'zstd' : h.compressionType} is not supported ` +
+          `(only zlib); convert with "qemu-img convert -O qcow2 -o compression_type=zlib"`,
+      );
+    }
+    if (!(h.incompatible & INCOMPAT_COMPRESSION) && h.compressionType !== 0) {
+      throw corrupt(path, 'compression type set without its incompatible feature bit');
+    }
+  } else {
+    parseExtensions(path, buf, dv, h, cs);
+  }
+  if (h.refcountOrder > 6) throw corrupt(path, `refcount_order ${h.refcountOrder}`);
+  if (h.cryptMethod !== 0) {
+    throw new BlockError('ENOTSUP', `${path}: encrypted qcow2 images are not supported`);
+  }
+  if (!Number.isSafeInteger(h.size)) throw corrupt(path, 'virtual size too large');
+  const l2Entries = cs / 8;
+  const need = Math.ceil(h.size / (cs * l2Entries));
+  if (h.l1Size < need) throw corrupt(path, `L1 table (${h.l1Size} entries) too small for the virtual size`);
+  if (h.l1Size * 8 > MAX_L1_BYTES) throw corrupt(path, 'L1 table too large');
+  const aligned = (o: number): boolean => Number.isSafeInteger(o) && o % cs === 0;
+  if (h.l1Size > 0 && (!aligned(h.l1TableOffset) || h.l1TableOffset === 0)) throw corrupt(path, 'L1 table offset');
+  if (!aligned(h.refcountTableOffset) || h.refcountTableOffset === 0) throw corrupt(path, 'refcount table offset');
+  if (h.refcountTableClusters === 0 || h.refcountTableClusters * cs > MAX_REFTABLE_BYTES) {
+    throw corrupt(path, `refcount table of ${h.refcountTableClusters} clusters`);
+  }
+  if (h.nbSnapshots > 0 && !aligned(h.snapshotsOffset)) throw corrupt(path, 'snapshot table offset');
+  const bo = u64(dv, 8);
+  const bs = dv.getUint32(16);
+  if (bo !== 0) {
+    if (bs > 1023 || bo + bs > Math.min(cs, buf.length)) throw corrupt(path, 'backing file name outside the header cluster');
+    h.backingFile = new TextDecoder().decode(buf.subarray(bo, bo + bs));
+  }
+  return h;
+}
+
+function parseExtensions(path: string, buf: Uint8Array, dv: DataView, h: Qcow2Header, cs: number): void {
+  let off = h.version === 3 ? h.headerLength : 72;
+  off = (off + 7) & ~7;
+  const end = Math.min(cs, buf.length);
+  while (off + 8 <= end) {
+    const type = dv.getUint32(off);
+    const len = dv.getUint32(off + 4);
+    if (type === EXT_END) return;
+    const data = off + 8;
+    if (data + len > end) throw corrupt(path, `header extension 0x${type.toString(16)} runs past the header cluster`);
+    if (type === EXT_BACKING_FORMAT) {
+      h.backingFormat = new TextDecoder().decode(buf.subarray(data, data + len));
+    } else if (type === EXT_FEATURE_NAMES) {
+      for (let p = data; p + 48 <= data + len; p += 48) {
+        let name = '';
+        for (let i = p + 2; i < p + 48 && buf[i] !== 0; i++) name += String.fromCharCode(buf[i]);
+        h.featureNames.set(`${buf[p]}:${buf[p + 1]}`, name);
+      }
+    }
+    off = data + ((len + 7) & ~7);
+  }
+}
+
+export class Qcow2Backend implements BlockBackend {
+  readonly format: ImageFormat = 'qcow2';
+  readonly canDiscard: boolean;
+  readonly canWriteZeroes: boolean;
+  /** Runs after the files are closed (open.ts releases the image lock here). */
+  onClose: (() => Promise<void>) | null = null;
+
+  readonly size: number;
+  private readonly cs: number;
+  private readonly l2Entries: number;
+  private readonly rbEntries: number;
+  private readonly v3: boolean;
+  private readonly l1: Uint32Array; // hi, lo pairs
+  private l1Dirty = false;
+  private refTable: Float64Array;
+  private refTableOffset: number;
+  private refTableDirtyLo = Infinity;
+  private refTableDirtyHi = -1;
+  private readonly l2Cache = new Map<number, CacheEntry>();
+  private readonly rbCache = new Map<number, CacheEntry>();
+  private readonly l2CacheMax: number;
+  private readonly rbCacheMax: number;
+  /** Host clusters whose references were dropped; released after the next metadata sync. */
+  private pendingFree: number[] = [];
+  /** No free cluster below this index. */
+  private freeHint = 0;
+  /** One past the highest cluster index in use (file end or allocated since). */
+  private top: number;
+  private readonly mutex = new Mutex();
+  private closed = false;
+  private zbuf: Uint8Array;
+  private compCacheOff = -1;
+  private readonly compCache: Uint8Array;
+
+  private constructor(
+    readonly path: string,
+    readonly readOnly: boolean,
+    readonly header: Qcow2Header,
+    private readonly fh: FileHandle,
+    fileSize: number,
+    private readonly backing: BlockBackend | null,
+  ) {
+    this.size = header.size;
+    this.cs = 2 ** header.clusterBits;
+    this.l2Entries = this.cs / 8;
+    this.rbEntries = (this.cs * 8) / 2 ** header.refcountOrder;
+    this.v3 = header.version === 3;
+    this.l1 = new Uint32Array(header.l1Size * 2);
+    this.refTable = new Float64Array(0);
+    this.refTableOffset = header.refcountTableOffset;
+    this.top = Math.ceil(fileSize / this.cs);
+    this.l2CacheMax = Math.max(16, Math.floor((32 << 20) / this.cs));
+    this.rbCacheMax = Math.max(16, Math.floor((8 << 20) / this.cs));
+    this.canDiscard = !readOnly;
+    this.canWriteZeroes = !readOnly && this.v3;
+    this.zbuf = new Uint8Array(this.cs);
+    this.compCache = new Uint8Array(this.cs);
+  }
+
+  static async open(path: string, readOnly: boolean, openBacking: BackingOpener): Promise<Qcow2Backend> {
+    const fh = await open(path, readOnly ? 'r' : 'r+');
+    let backing: BlockBackend | null = null;
+    try {
+      const st = await fh.stat();
+      if (!st.isFile()) throw new BlockError('ENOTSUP', `${path}: not a regular file`);
+      const first = new Uint8Array(Math.min(st.size, 1 << 21));
+      await preadFull(fh, first, 0);
+      const cb = first.length >= 24 ? new DataView(first.buffer).getUint32(20) : 0;
+      const hbuf = cb >= 9 && cb <= 21 ? first.subarray(0, Math.min(first.length, 2 ** cb)) : first;
+      const h = parseHeader(path, hbuf, st.size);
+      if (!readOnly) {
+        if (h.incompatible & INCOMPAT_CORRUPT) {
+          throw new BlockError(
+            'EIO',
+            `${path}: the qcow2 image is marked corrupt; repair it with "qemu-img check -r all ${path}" or open it read-only`,
+          );
+        }
+        if (h.incompatible & INCOMPAT_DIRTY) {
+          throw new BlockError(
+            'EIO',
+            `${path}: the qcow2 image was not closed cleanly (dirty, lazy refcounts): its refcounts must be ` +
+              `rebuilt first with "qemu-img check -r all ${path}" (or open it read-only)`,
+          );
+        }
+      }
+      if (h.backingFile !== '') {
+        let fmt: ImageFormat | undefined;
+        if (h.backingFormat !== '') {
+          if (h.backingFormat !== 'raw' && h.backingFormat !== 'qcow2') {
+            throw new BlockError('ENOTSUP', `${path}: backing file format "${h.backingFormat}" is not supported`);
+          }
+          fmt = h.backingFormat;
+        }
+        backing = await openBacking(h.backingFile, fmt);
+      }
+      const q = new Qcow2Backend(path, readOnly, h, fh, st.size, backing);
+      await q.loadTables();
+      if (!readOnly && h.autoclear !== 0) {
+        // Autoclear features (e.g. persistent dirty bitmaps) describe data we will not
+        // keep up to date: clearing the bits is how the format says "no longer valid".
+        const b = new Uint8Array(8);
+        await pwriteFull(fh, b, 88);
+        await fh.datasync();
+      }
+      return q;
+    } catch (e) {
+      await fh.close();
+      if (backing) await backing.close();
+      throw e instanceof BlockError ? e : hostError(path, 'open', e);
+    }
+  }
+
+  private async loadTables(): Promise<void> {
+    const h = this.header;
+    if (h.l1Size > 0) {
+      const b = new Uint8Array(h.l1Size * 8);
+      await preadFull(this.fh, b, h.l1TableOffset);
+      const dv = new DataView(b.buffer);
+      for (let i = 0; i < h.l1Size * 2; i++) this.l1[i] = dv.getUint32(i * 4);
+    }
+    if (!this.readOnly) {
+      const n = (h.refcountTableClusters * this.cs) / 8;
+      const b = new Uint8Array(n * 8);
+      await preadFull(this.fh, b, h.refcountTableOffset);
+      const dv = new DataView(b.buffer);
+      this.refTable = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        const hi = dv.getUint32(i * 8);
+        const lo = dv.getUint32(i * 8 + 4);
+        const off = (hi & OFFSET_HI) * TWO32 + ((lo & OFFSET_LO) >>> 0);
+        if (off % this.cs !== 0) throw corrupt(this.path, `refcount block ${i} at unaligned offset ${off}`);
+        this.refTable[i] = off;
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ caches
+
+  private async getTable(cache: Map<number, CacheEntry>, off: number, isL2: boolean): Promise<CacheEntry> {
+    const hit = cache.get(off);
+    if (hit !== undefined) {
+      // Keep Map order = LRU order.
+      cache.delete(off);
+      cache.set(off, hit);
+      return hit;
+    }
+    const data = new Uint8Array(this.cs);
+    await preadFull(this.fh, data, off);
+    const hit2 = cache.get(off); // loaded meanwhile? (cannot happen under the mutex)
+    if (hit2 !== undefined) return hit2;
+    const e: CacheEntry = { off, data, dv: new DataView(data.buffer), dirty: false };
+    await this.insert(cache, e, isL2);
+    return e;
+  }
+
+  private async insert(cache: Map<number, CacheEntry>, e: CacheEntry, isL2: boolean): Promise<void> {
+    const max = isL2 ? this.l2CacheMax : this.rbCacheMax;
+    while (cache.size >= max) {
+      const victim = cache.values().next().value as CacheEntry;
+      if (victim.dirty) {
+        if (isL2) await this.flushMetadata();
+        else await this.writeEntry(victim);
+      }
+      cache.delete(victim.off);
+    }
+    cache.set(e.off, e);
+  }
+
+  private async writeEntry(e: CacheEntry): Promise<void> {
+    e.dirty = false;
+    try {
+      await pwriteFull(this.fh, e.data, e.off);
+    } catch (err) {
+      e.dirty = true;
+      throw err;
+    }
+  }
+
+  // ------------------------------------------------------------------ lookup
+
+  // Result of lookup(), in fields so the read loop allocates nothing per cluster.
+  private lkKind: Kind = Kind.Unallocated;
+  private lkHost = 0;
+  private lkHi = 0;
+  private lkLo = 0;
+
+  /** Classifies guest cluster `ci` into lkKind/lkHost (and the raw entry lkHi/lkLo). */
+  private async lookup(ci: number): Promise<void> {
+    const l1i = Math.floor(ci / this.l2Entries);
+    const l2off = (this.l1[2 * l1i] & OFFSET_HI) * TWO32 + ((this.l1[2 * l1i + 1] & OFFSET_LO) >>> 0);
+    if (l2off === 0) {
+      this.lkKind = Kind.Unallocated;
+      this.lkHi = this.lkLo = 0;
+      return;
+    }
+    if (l2off % this.cs !== 0) throw corrupt(this.path, `L2 table at unaligned offset ${l2off}`);
+    const t = await this.getTable(this.l2Cache, l2off, true);
+    this.decode(t, ci - l1i * this.l2Entries);
+  }
+
+  private decode(t: CacheEntry, idx: number): void {
+    const hi = t.dv.getUint32(idx * 8);
+    const lo = t.dv.getUint32(idx * 8 + 4);
+    this.lkHi = hi;
+    this.lkLo = lo;
+    if (hi & OFLAG_COMPRESSED_HI) {
+      this.lkKind = Kind.Compressed;
+      return;
+    }
+    const off = (hi & OFFSET_HI) * TWO32 + ((lo & OFFSET_LO) >>> 0);
+    this.lkHost = off;
+    if (this.v3 && lo & OFLAG_ZERO_LO) this.lkKind = Kind.Zero;
+    else if (off === 0) this.lkKind = Kind.Unallocated;
+    else {
+      if (off % this.cs !== 0) throw corrupt(this.path, `data cluster at unaligned offset ${off}`);
+      this.lkKind = Kind.Normal;
+    }
+  }
+
+  /** Host byte range [start, start+len) of a compressed entry. */
+  private compressedRange(hi: number, lo: number): [number, number] {
+    const e = (BigInt(hi) << 32n) | BigInt(lo);
+    const x = BigInt(62 - (this.header.clusterBits - 8));
+    const off = Number(e & ((1n << x) - 1n));
+    const sectors = Number((e >> x) & ((1n << BigInt(this.header.clusterBits - 8)) - 1n)) + 1;
+    return [off, sectors * 512 - (off & 511)];
+  }
+
+  private async decompress(hi: number, lo: number, dst: Uint8Array): Promise<void> {
+    const [off, len] = this.compressedRange(hi, lo);
+    if (off === this.compCacheOff) {
+      dst.set(this.compCache);
+      return;
+    }
+    const src = new Uint8Array(len);
+    await preadFull(this.fh, src, off);
+    let out: Buffer;
+    try {
+      // qemu writes a raw deflate stream, padded to a sector; the padding is ignored.
+      out = inflateRawSync(src, { finishFlush: zc.Z_SYNC_FLUSH });
+    } catch (e) {
+      throw corrupt(this.path, `compressed cluster at ${off}: ${(e as Error).message}`);
+    }
+    if (out.length < this.cs) throw corrupt(this.path, `compressed cluster at ${off} inflates to ${out.length} bytes`);
+    this.compCache.set(out.subarray(0, this.cs));
+    this.compCacheOff = off;
+    dst.set(this.compCache);
+  }
+
+  // ------------------------------------------------------------------ read
+
+  async read(offset: number, length: number): Promise<Uint8Array> {
+    checkRequest(this, 'read', offset, length);
+    const buf = new Uint8Array(length);
+    await this.readUnchecked(offset, buf);
+    return buf;
+  }
+
+  async readInto(offset: number, dest: Uint8Array): Promise<void> {
+    checkRequest(this, 'read', offset, dest.length);
+    await this.readUnchecked(offset, dest);
+  }
+
+  readUnchecked(offset: number, dest: Uint8Array): Promise<void> {
+    return this.mutex.run(async () => {
+      try {
+        await this.readAt(offset, dest);
+      } catch (e) {
+        throw hostError(this.path, `read at ${offset}`, e);
+      }
+    });
+  }
+
+  private async readAt(offset: number, dest: Uint8Array): Promise<void> {
+    const cs = this.cs;
+    const limit = Math.max(0, Math.min(dest.length, this.size - offset));
+    if (limit < dest.length) dest.fill(0, limit);
+    let pos = 0;
+    while (pos < limit) {
+      const g = offset + pos;
+      const ci = Math.floor(g / cs);
+      const inCl = g - ci * cs;
+      let run = Math.min(cs - inCl, limit - pos);
+      await this.lookup(ci);
+      const kind = this.lkKind;
+      if (kind === Kind.Compressed) {
+        await this.decompress(this.lkHi, this.lkLo, this.zbuf);
+        dest.set(this.zbuf.subarray(inCl, inCl + run), pos);
+        pos += run;
+        continue;
+      }
+      // Extend over following clusters of the same kind (contiguous on the host for data).
+      const host = this.lkHost;
+      let next = ci + 1;
+      while (pos + run < limit) {
+        await this.lookup(next);
+        if (this.lkKind !== kind && !(this.readsZero(kind) && this.readsZero(this.lkKind))) break;
+        if (kind === Kind.Normal && this.lkHost !== host + (next - ci) * cs) break;
+        run += Math.min(cs, limit - pos - run);
+        next++;
+      }
+      const d = dest.subarray(pos, pos + run);
+      if (kind === Kind.Normal) await preadFull(this.fh, d, host + inCl);
+      else if (kind === Kind.Unallocated && this.backing !== null) await this.backing.readUnchecked(g, d);
+      else d.fill(0);
+      pos += run;
+    }
+  }
+
+  private readsZero(k: Kind): boolean {
+    return k === Kind.Zero || (k === Kind.Unallocated && this.backing === null);
+  }
+
+  // ------------------------------------------------------------------ refcounts
+
+  private rcGet(e: CacheEntry, i: number): number {
+    switch (this.header.refcountOrder) {
+      case 4:
+        return e.dv.getUint16(i * 2);
+      case 3:
+        return e.data[i];
+      case 5:
+        return e.dv.getUint32(i * 4);
+      case 6:
+        return e.dv.getUint32(i * 8) * TWO32 + e.dv.getUint32(i * 8 + 4);
+      default: {
+        const bits = 2 ** this.header.refcountOrder;
+        const bit = i * bits;
+        return (e.data[bit >> 3] >> (bit & 7)) & ((1 << bits) - 1);
+      }
+    }
+  }
+
+  private rcSet(e: CacheEntry, i: number, v: number): void {
+    const order = this.header.refcountOrder;
+    if (v < 0 || (order < 6 && v >= 2 ** 2 ** order)) {
+      throw new BlockError('EIO', `${this.path}: refcount ${v} out of range for ${2 ** order}-bit refcounts`);
+    }
+    switch (order) {
+      case 4:
+        e.dv.setUint16(i * 2, v);
+        break;
+      case 3:
+        e.data[i] = v;
+        break;
+      case 5:
+        e.dv.setUint32(i * 4, v);
+        break;
+      case 6:
+        e.dv.setUint32(i * 8, Math.floor(v / TWO32));
+        e.dv.setUint32(i * 8 + 4, v >>> 0);
+        break;
+      default: {
+        const bits = 2 ** order;
+        const bit = i * bits;
+        const mask = ((1 << bits) - 1) << (bit & 7);
+        e.data[bit >> 3] = (e.data[bit >> 3] & ~mask) | (v << (bit & 7));
+      }
+    }
+    e.dirty = true;
+  }
+
+  /** Refcount of host cluster `c`, or -1 when no refcount block covers it (so it is free). */
+  private async refcount(c: number): Promise<number> {
+    const rbi = Math.floor(c / this.rbEntries);
+    if (rbi >= this.refTable.length || this.refTable[rbi] === 0) return -1;
+    const rb = await this.getTable(this.rbCache, this.refTable[rbi], false);
+    return this.rcGet(rb, c - rbi * this.rbEntries);
+  }
+
+  /** Adds `delta` to the refcount of cluster `c`, whose refcount block exists. */
+  private async addRef(c: number, delta: number): Promise<number> {
+    const rbi = Math.floor(c / this.rbEntries);
+    if (rbi >= this.refTable.length || this.refTable[rbi] === 0) {
+      throw corrupt(this.path, `cluster ${c} has no refcount block`);
+    }
+    const rb = await this.getTable(this.rbCache, this.refTable[rbi], false);
+    const i = c - rbi * this.rbEntries;
+    const v = this.rcGet(rb, i) + delta;
+    if (v < 0) throw corrupt(this.path, `refcount of cluster ${c} would drop below zero`);
+    this.rcSet(rb, i, v);
+    return v;
+  }
+
+  private markRefTable(i: number): void {
+    if (i < this.refTableDirtyLo) this.refTableDirtyLo = i;
+    if (i > this.refTableDirtyHi) this.refTableDirtyHi = i;
+  }
+
+  /** A new refcount block for the (entirely free) range holding cluster `c`, placed at `c`. */
+  private async createRefblock(c: number): Promise<void> {
+    const rbi = Math.floor(c / this.rbEntries);
+    if (rbi >= this.refTable.length) {
+      await this.growRefTable(rbi + 1);
+      return; // the table's own blocks may now cover c; the caller looks again
+    }
+    const data = new Uint8Array(this.cs);
+    const e: CacheEntry = { off: c * this.cs, data, dv: new DataView(data.buffer), dirty: true };
+    this.rcSet(e, c - rbi * this.rbEntries, 1);
+    await this.insert(this.rbCache, e, false);
+    this.refTable[rbi] = c * this.cs;
+    this.markRefTable(rbi);
+    if (c + 1 > this.top) this.top = c + 1;
+  }
+
+  /**
+   * A bigger refcount table at the end of the file, with the refcount blocks that
+   * describe it right behind it; written and synced before the header points to it.
+   */
+  private async growRefTable(minEntries: number): Promise<void> {
+    const cs = this.cs;
+    const perCl = cs / 8;
+    const old = this.refTable;
+    const roundUp = (n: number): number => Math.ceil(n / perCl) * perCl;
+    let cap = roundUp(Math.max(minEntries, old.length * 2));
+    let start = 0;
+    let fresh: number[] = [];
+    for (;;) {
+      const tblClusters = cap / perCl;
+      start = this.top;
+      fresh = [];
+      for (;;) {
+        const end = start + tblClusters + fresh.length;
+        const need: number[] = [];
+        for (let r = Math.floor(start / this.rbEntries); r <= Math.floor((end - 1) / this.rbEntries); r++) {
+          if (!(r < old.length && old[r] !== 0)) need.push(r);
+        }
+        const done = need.length === fresh.length;
+        fresh = need;
+        if (done) break;
+      }
+      if (fresh.length === 0 || fresh[fresh.length - 1] < cap) break;
+      cap = roundUp(Math.max(cap * 2, fresh[fresh.length - 1] + 1));
+    }
+    const tblClusters = cap / perCl;
+    if (cap * 8 > MAX_REFTABLE_BYTES) throw new BlockError('ENOTSUP', `${this.path}: refcount table would grow too large`);
+    const table = new Float64Array(cap);
+    table.set(old);
+    const rbStart = start + tblClusters;
+    const blocks = new Map<number, CacheEntry>();
+    fresh.forEach((r, j) => {
+      const data = new Uint8Array(cs);
+      table[r] = (rbStart + j) * cs;
+      blocks.set(r, { off: (rbStart + j) * cs, data, dv: new DataView(data.buffer), dirty: false });
+    });
+    const end = rbStart + fresh.length;
+    for (let c = start; c < end; c++) {
+      const r = Math.floor(c / this.rbEntries);
+      const b = blocks.get(r);
+      if (b !== undefined) this.rcSet(b, c - r * this.rbEntries, 1);
+      else {
+        const rb = await this.getTable(this.rbCache, old[r], false);
+        this.rcSet(rb, c - r * this.rbEntries, 1);
+      }
+    }
+    for (const b of blocks.values()) {
+      b.dirty = false;
+      await pwriteFull(this.fh, b.data, b.off);
+    }
+    await this.writeDirtyRefblocks();
+    const tb = new Uint8Array(cap * 8);
+    const tdv = new DataView(tb.buffer);
+    for (let i = 0; i < cap; i++) {
+      tdv.setUint32(i * 8, Math.floor(table[i] / TWO32));
+      tdv.setUint32(i * 8 + 4, table[i] >>> 0);
+    }
+    await pwriteFull(this.fh, tb, start * cs);
+    await this.fh.datasync();
+    const hb = new Uint8Array(12);
+    const hdv = new DataView(hb.buffer);
+    hdv.setUint32(0, Math.floor((start * cs) / TWO32));
+    hdv.setUint32(4, (start * cs) >>> 0);
+    hdv.setUint32(8, tblClusters);
+    await pwriteFull(this.fh, hb, 48);
+    await this.fh.datasync();
+    const oldOff = this.refTableOffset;
+    const oldClusters = (old.length * 8) / cs;
+    this.refTable = table;
+    this.refTableOffset = start * cs;
+    this.refTableDirtyLo = Infinity;
+    this.refTableDirtyHi = -1;
+    for (const b of blocks.values()) await this.insert(this.rbCache, b, false);
+    for (let i = 0; i < oldClusters; i++) this.pendingFree.push(oldOff / cs + i);
+    this.top = Math.max(this.top, end);
+  }
+
+  /** How many clusters the last allocClusters() call got. */
+  private allocCount = 0;
+
+  /**
+   * The first free cluster and up to `k - 1` free clusters right after it (allocCount
+   * says how many), refcounts set to 1; returns the host offset. Runs end early at a
+   * used cluster or where no refcount block exists yet (each refcount block lives in the
+   * range it describes, so long runs cannot always be had).
+   */
+  private async allocClusters(k: number): Promise<number> {
+    let c = this.freeHint;
+    for (;;) {
+      const rc = await this.refcount(c);
+      if (rc === 0) break;
+      if (rc === -1) await this.createRefblock(c); // c holds the new block now (or the table moved): look again
+      else c++;
+    }
+    let count = 1;
+    while (count < k && (await this.refcount(c + count)) === 0) count++;
+    for (let i = 0; i < count; i++) await this.addRef(c + i, 1);
+    this.freeHint = c + count;
+    if (c + count > this.top) this.top = c + count;
+    this.allocCount = count;
+    return c * this.cs;
+  }
+
+  private async writeDirtyRefblocks(): Promise<void> {
+    for (const e of this.rbCache.values()) if (e.dirty) await this.writeEntry(e);
+  }
+
+  /** Releases a dropped reference to host cluster(s) once the tables no longer point there. */
+  private freeLater(hi: number, lo: number): void {
+    if (hi & OFLAG_COMPRESSED_HI) {
+      const [off, len] = this.compressedRange(hi, lo);
+      const first = Math.floor(off / this.cs);
+      const last = Math.floor((off + len - 1) / this.cs);
+      for (let c = first; c <= last; c++) this.pendingFree.push(c);
+      return;
+    }
+    const off = (hi & OFFSET_HI) * TWO32 + ((lo & OFFSET_LO) >>> 0);
+    if (off !== 0) this.pendingFree.push(off / this.cs);
+  }
+
+  // ------------------------------------------------------------------ flush
+
+  /** Writes all dirty metadata in crash-safe order, then applies pending frees. */
+  private async flushMetadata(): Promise<void> {
+    let synced = true;
+    const sync = async (): Promise<void> => {
+      if (!synced) await this.fh.datasync();
+      synced = true;
+    };
+    const anyRb = [...this.rbCache.values()].some((e) => e.dirty);
+    if (anyRb || this.refTableDirtyHi >= 0) {
+      await this.writeDirtyRefblocks();
+      synced = false;
+      if (this.refTableDirtyHi >= 0) {
+        await sync();
+        const lo = this.refTableDirtyLo;
+        const hi = this.refTableDirtyHi;
+        const b = new Uint8Array((hi - lo + 1) * 8);
+        const dv = new DataView(b.buffer);
+        for (let i = lo; i <= hi; i++) {
+          dv.setUint32((i - lo) * 8, Math.floor(this.refTable[i] / TWO32));
+          dv.setUint32((i - lo) * 8 + 4, this.refTable[i] >>> 0);
+        }
+        await pwriteFull(this.fh, b, this.refTableOffset + lo * 8);
+        this.refTableDirtyLo = Infinity;
+        this.refTableDirtyHi = -1;
+        synced = false;
+      }
+    }
+    const anyL2 = [...this.l2Cache.values()].some((e) => e.dirty);
+    if (anyL2) {
+      await sync();
+      for (const e of this.l2Cache.values()) if (e.dirty) await this.writeEntry(e);
+      synced = false;
+    }
+    if (this.l1Dirty) {
+      await sync();
+      this.l1Dirty = false;
+      const b = new Uint8Array(this.l1.length * 4);
+      const dv = new DataView(b.buffer);
+      for (let i = 0; i < this.l1.length; i++) dv.setUint32(i * 4, this.l1[i]);
+      await pwriteFull(this.fh, b, this.header.l1TableOffset);
+      synced = false;
+    }
+    if (this.pendingFree.length > 0) {
+      await sync();
+      const frees = this.pendingFree;
+      this.pendingFree = [];
+      for (const c of frees) {
+        if ((await this.addRef(c, -1)) === 0) {
+          if (c < this.freeHint) this.freeHint = c;
+          this.l2Cache.delete(c * this.cs);
+          this.rbCache.delete(c * this.cs);
+          if (this.compCacheOff >= 0 && Math.floor(this.compCacheOff / this.cs) === c) this.compCacheOff = -1;
+        }
+      }
+      await this.writeDirtyRefblocks();
+      synced = false;
+    }
+    await sync();
+  }
+
+  flush(): Promise<void> {
+    if (this.readOnly || this.closed) return Promise.resolve();
+    return this.mutex.run(async () => {
+      try {
+        await this.flushMetadata();
+        await this.fh.datasync();
+      } catch (e) {
+        throw hostError(this.path, 'flush', e);
+      }
+    });
+  }
+
+  // ------------------------------------------------------------------ write
+
+  private l1Off(l1i: number): number {
+    return (this.l1[2 * l1i] & OFFSET_HI) * TWO32 + ((this.l1[2 * l1i + 1] & OFFSET_LO) >>> 0);
+  }
+
+  private setL1(l1i: number, off: number): void {
+    this.l1[2 * l1i] = (OFLAG_COPIED_HI | Math.floor(off / TWO32)) >>> 0;
+    this.l1[2 * l1i + 1] = off >>> 0;
+    this.l1Dirty = true;
+  }
+
+  /** The L2 table for L1 index `l1i`, allocated or copied (if shared with a snapshot) so it is writable. */
+  private async l2ForWrite(l1i: number): Promise<CacheEntry> {
+    const off = this.l1Off(l1i);
+    if (off !== 0 && this.l1[2 * l1i] & OFLAG_COPIED_HI) return this.getTable(this.l2Cache, off, true);
+    let copy: Uint8Array | null = null;
+    if (off !== 0) {
+      if (off % this.cs !== 0) throw corrupt(this.path, `L2 table at unaligned offset ${off}`);
+      copy = (await this.getTable(this.l2Cache, off, true)).data.slice();
+    }
+    const nOff = await this.allocClusters(1);
+    const data = copy ?? new Uint8Array(this.cs);
+    const e: CacheEntry = { off: nOff, data, dv: new DataView(data.buffer), dirty: true };
+    this.l2Cache.delete(nOff);
+    await this.insert(this.l2Cache, e, true);
+    this.setL1(l1i, nOff);
+    if (off !== 0) this.pendingFree.push(off / this.cs);
+    return e;
+  }
+
+  /** The current content of guest cluster `ci` (entry hi/lo) into `dst` (one cluster). */
+  private async oldContent(ci: number, hi: number, lo: number, dst: Uint8Array): Promise<void> {
+    if (hi & OFLAG_COMPRESSED_HI) return this.decompress(hi, lo, dst);
+    const off = (hi & OFFSET_HI) * TWO32 + ((lo & OFFSET_LO) >>> 0);
+    if (this.v3 && lo & OFLAG_ZERO_LO) dst.fill(0);
+    else if (off !== 0) await preadFull(this.fh, dst, off);
+    else if (this.backing !== null) await this.backing.readUnchecked(ci * this.cs, dst);
+    else dst.fill(0);
+  }
+
+  private inPlace(t: CacheEntry, idx: number): boolean {
+    const hi = t.dv.getUint32(idx * 8);
+    const lo = t.dv.getUint32(idx * 8 + 4);
+    if (!(hi & OFLAG_COPIED_HI) || hi & OFLAG_COMPRESSED_HI) return false;
+    if (this.v3 && lo & OFLAG_ZERO_LO) return false;
+    return (hi & OFFSET_HI) !== 0 || ((lo & OFFSET_LO) >>> 0) !== 0;
+  }
+
+  private hostOf(t: CacheEntry, idx: number): number {
+    return (t.dv.getUint32(idx * 8) & OFFSET_HI) * TWO32 + ((t.dv.getUint32(idx * 8 + 4) & OFFSET_LO) >>> 0);
+  }
+
+  async write(offset: number, data: Uint8Array): Promise<void> {
+    checkRequest(this, 'write', offset, data.length);
+    if (this.readOnly) throw readOnlyError(this.path, 'write');
+    return this.mutex.run(async () => {
+      try {
+        await this.writeAt(offset, data);
+      } catch (e) {
+        throw hostError(this.path, `write at ${offset}`, e);
+      }
+    });
+  }
+
+  private async writeAt(offset: number, data: Uint8Array): Promise<void> {
+    const cs = this.cs;
+    const len = data.length;
+    let pos = 0;
+    while (pos < len) {
+      const g = offset + pos;
+      const ci = Math.floor(g / cs);
+      const inCl = g - ci * cs;
+      const l1i = Math.floor(ci / this.l2Entries);
+      const idx = ci - l1i * this.l2Entries;
+      const tableLeft = this.l2Entries - idx; // clusters left in this L2 table
+      let t = await this.l2ForWrite(l1i);
+      if (this.inPlace(t, idx)) {
+        const host = this.hostOf(t, idx);
+        let run = Math.min(cs - inCl, len - pos);
+        let k = 1;
+        while (pos + run < len && k < tableLeft && this.inPlace(t, idx + k) && this.hostOf(t, idx + k) === host + k * cs) {
+          run += Math.min(cs, len - pos - run);
+          k++;
+        }
+        await pwriteFull(this.fh, data.subarray(pos, pos + run), host + inCl);
+        pos += run;
+        continue;
+      }
+      // A run of clusters that need new host clusters: allocate them contiguously.
+      let k = 1;
+      while (k < tableLeft && k < 256 && pos + k * cs - inCl < len && !this.inPlace(t, idx + k)) k++;
+      const host = await this.allocClusters(k);
+      k = this.allocCount;
+      const run = Math.min(k * cs - inCl, len - pos);
+      const headPartial = inCl !== 0 || run < cs;
+      const tailPartial = (inCl + run) % cs !== 0;
+      let buf: Uint8Array;
+      if (!headPartial && !tailPartial) buf = data.subarray(pos, pos + run);
+      else {
+        t = await this.l2ForWrite(l1i);
+        buf = new Uint8Array(k * cs);
+        if (headPartial) await this.oldContent(ci, t.dv.getUint32(idx * 8), t.dv.getUint32(idx * 8 + 4), buf.subarray(0, cs));
+        if (tailPartial && (k > 1 || !headPartial)) {
+          const j = idx + k - 1;
+          await this.oldContent(ci + k - 1, t.dv.getUint32(j * 8), t.dv.getUint32(j * 8 + 4), buf.subarray((k - 1) * cs));
+        }
+        buf.set(data.subarray(pos, pos + run), inCl);
+      }
+      await pwriteFull(this.fh, buf, host);
+      t = await this.l2ForWrite(l1i); // same table; fetched again in case the cache turned over
+      for (let j = 0; j < k; j++) {
+        const i = idx + j;
+        this.freeLater(t.dv.getUint32(i * 8), t.dv.getUint32(i * 8 + 4));
+        const h = host + j * cs;
+        t.dv.setUint32(i * 8, (OFLAG_COPIED_HI | Math.floor(h / TWO32)) >>> 0);
+        t.dv.setUint32(i * 8 + 4, h >>> 0);
+      }
+      t.dirty = true;
+      pos += run;
+    }
+  }
+
+  // ------------------------------------------------------------------ discard / zeroes
+
+  async discard(offset: number, length: number): Promise<void> {
+    checkRequest(this, 'discard', offset, length);
+    if (this.readOnly) throw readOnlyError(this.path, 'discard');
+    return this.mutex.run(() => this.zeroClusters(offset, length, false).catch((e) => {
+      throw hostError(this.path, `discard at ${offset}`, e);
+    }));
+  }
+
+  async writeZeroes(offset: number, length: number): Promise<void> {
+    checkRequest(this, 'write-zeroes', offset, length);
+    if (this.readOnly) throw readOnlyError(this.path, 'write-zeroes');
+    return this.mutex.run(() => this.zeroClusters(offset, length, true).catch((e) => {
+      throw hostError(this.path, `write-zeroes at ${offset}`, e);
+    }));
+  }
+
+  /**
+   * Whole clusters: drop their data (v3: mark them zero; without a backing file an
+   * unallocated cluster reads as zeros anyway). Partial clusters: written as zeros when
+   * `zero`, left alone on discard. v2 with a backing file cannot express "zero": a
+   * discard does nothing there and write-zeroes writes zeros.
+   */
+  private async zeroClusters(offset: number, length: number, zero: boolean): Promise<void> {
+    const cs = this.cs;
+    const end = offset + length;
+    const first = Math.ceil(offset / cs) * cs;
+    const last = Math.floor(end / cs) * cs;
+    if (first >= last) {
+      if (zero) await this.writeAt(offset, new Uint8Array(length));
+      return;
+    }
+    if (zero && offset < first) await this.writeAt(offset, new Uint8Array(first - offset));
+    if (zero && end > last) await this.writeAt(last, new Uint8Array(end - last));
+    if (!this.v3 && this.backing !== null) {
+      if (zero) await this.writeAt(first, new Uint8Array(last - first));
+      return;
+    }
+    for (let ci = first / cs; ci < last / cs; ) {
+      const l1i = Math.floor(ci / this.l2Entries);
+      const idx0 = ci - l1i * this.l2Entries;
+      const n = Math.min(this.l2Entries - idx0, last / cs - ci);
+      if (this.l1Off(l1i) === 0 && (this.backing === null || !zero)) {
+        ci += n; // nothing allocated: reads as zeros / backing already
+        continue;
+      }
+      const t = await this.l2ForWrite(l1i);
+      for (let j = 0; j < n; j++) {
+        const i = idx0 + j;
+        const hi = t.dv.getUint32(i * 8);
+        const lo = t.dv.getUint32(i * 8 + 4);
+        this.freeLater(hi, lo);
+        const markZero = this.v3 && (zero || this.backing !== null);
+        t.dv.setUint32(i * 8, 0);
+        t.dv.setUint32(i * 8 + 4, markZero ? OFLAG_ZERO_LO : 0);
+      }
+      t.dirty = true;
+      ci += n;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    try {
+      if (!this.readOnly) await this.flush();
+    } finally {
+      this.closed = true;
+      await this.fh.close();
+      if (this.backing) await this.backing.close();
+      if (this.onClose) await this.onClose();
+    }
+  }
+}
