@@ -189,6 +189,7 @@ export async function runVm(r: ResolvedRun): Promise<number> {
     initrd: r.initrd,
     bootargs: r.append,
     consoleOut: (b) => stdout.write(b),
+    threads: true,
   });
   const stdin = process.stdin;
   const raw = stdin.isTTY === true;

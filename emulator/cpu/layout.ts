@@ -25,6 +25,10 @@ export const M_TB_OFFSET = 0x080; // f64: guest TB = host_ticks + offset (see ti
 export const M_TB_FROZEN = 0x088; // u32: 1 while the machine is paused (TB stopped)
 export const M_TB_FROZEN_VALUE = 0x090; // f64 TB value while frozen
 export const M_TB_EPOCH = 0x098; // f64 host milliseconds (timeOrigin + now) that host tick 0 stands for
+export const M_THREADED = 0x0a8; // u32: 1 when vCPUs run on their own threads (cross-vCPU requests wait for acks)
+export const M_RADIX = 0x0ac; // u32: 1 once CAS negotiated the radix MMU
+export const M_RTC_OFFSET = 0x0b0; // f64: seconds the guest's RTC is ahead of the host clock (RTAS set-time-of-day)
+export const M_DOORBELL = 0x0c0; // i32: bumped (with notify) by vCPU threads that need the I/O thread
 export const M_PATB = 0x0a0; // u64: the partition's process table, PATE dword 1 (GR | PRTB | PRTS); 0 = none (cpu/mmu)
 export const MAGIC_VALUE = 0x42435050; // 'PPCB' little-endian
 
@@ -63,6 +67,16 @@ export const DEC_EXPIRY = 0x170; // f64: TB value at which DEC = 0 (DEC = DEC_EX
 export const HDEC_EXPIRY = 0x178; // f64: likewise for HDEC
 export const INSN_COUNT = 0x180; // f64: instructions retired (for MIPS readouts)
 export const PROD = 0x188; // u32: H_PROD arrived while not ceded (consumed by the next H_CEDE)
+export const HOST_REQ = 0x18c; // i32: HOST_REQ_* — a hypercall handed to the I/O thread
+export const PARKED = 0x190; // i32: 1 while the vCPU thread is parked by pause()
+export const VPA_ADDR = 0x198; // f64: registered Virtual Processor Area (0 = none)
+export const DTL_ADDR = 0x1a0; // f64: dispatch trace log
+export const DTL_SIZE = 0x1a8; // f64
+export const SLB_SHADOW_ADDR = 0x1b0; // f64
+export const SLB_SHADOW_SIZE = 0x1b8; // f64
+export const HOST_REQ_IDLE = 0;
+export const HOST_REQ_PENDING = 1;
+export const HOST_REQ_DONE = 2;
 export const VSR = 0x400; // 64 x 16 bytes; VSR[n] dword 0 (the FPR) at VSR + 16n (as an f64), dword 1 at +8
 export const SPR = 0x2000; // 1024 x u64: SPR[n] at SPR + 8n (LR = SPR 8, CTR = SPR 9 live here)
 
@@ -72,6 +86,8 @@ export const IRQ_DEC = 1 << 1; // decrementer (normally computed from DEC_EXPIRY
 export const IRQ_HMI = 1 << 2;
 export const IRQ_RESET = 1 << 3; // system reset (NMI)
 export const IRQ_MCE = 1 << 4;
+export const IRQ_FLUSH_TLB = 1 << 5; // another vCPU's broadcast tlbie: drop cached translations
+export const IRQ_FLUSH_CODE = 1 << 6; // another vCPU's icbi: drop cached instructions
 
 // RUN_STATE values
 export const RUN_STOPPED = 0; // not started / stopped by RTAS stop-self

@@ -102,8 +102,13 @@ export class Xics {
   claim(nr: number, lsi: boolean): IrqLine {
     if (!this.validSource(nr)) throw new Error(`XICS source 0x${nr.toString(16)} out of range`);
     const s = this.src(nr);
-    if ((this.u32[s + S_FLAGS] & FL_CLAIMED) !== 0) throw new Error(`XICS source 0x${nr.toString(16)} claimed twice`);
-    this.u32[s + S_FLAGS] = FL_CLAIMED | (lsi ? FL_LSI : 0);
+    // Each thread builds the same wiring over the same shared state: twice within one
+    // board is a bug, the same claim from another thread's board is expected.
+    if (this.claimed.includes(nr)) throw new Error(`XICS source 0x${nr.toString(16)} claimed twice`);
+    const flags = FL_CLAIMED | (lsi ? FL_LSI : 0);
+    const prev = this.u32[s + S_FLAGS];
+    if (prev !== 0 && prev !== flags) throw new Error(`XICS source 0x${nr.toString(16)} wired differently by another thread`);
+    this.u32[s + S_FLAGS] = flags;
     this.claimed.push(nr);
     return {
       set: (level) => this.setIrq(nr, level),

@@ -96,17 +96,18 @@ const VPA_SHARED_PROC_VAL = 0x02;
 const CHAR_HON_BRANCH_HINTS = 1n << (63n - 5n);
 const BEHAV_FAVOUR_SECURITY = 1n << 63n;
 
-/** Per-vCPU registrations (VPA, DTL, SLB shadow) kept by the machine. */
-export interface VcpuPapr {
-  vpa: number;
-  dtl: number;
-  dtlSize: number;
-  slbShadow: number;
-  slbShadowSize: number;
+/** Per-vCPU PAPR registrations (VPA, DTL, SLB shadow), kept in the vCPU's shared block. */
+function vpaField(c: Cpu, off: number): number {
+  return c.f64[(c.base + off) >> 3];
 }
 
-export function newVcpuPapr(): VcpuPapr {
-  return { vpa: 0, dtl: 0, dtlSize: 0, slbShadow: 0, slbShadowSize: 0 };
+function setVpaField(c: Cpu, off: number, v: number): void {
+  c.f64[(c.base + off) >> 3] = v;
+}
+
+/** Forget every registration (machine reset). */
+export function clearPaprRegistrations(c: Cpu): void {
+  for (const off of [L.VPA_ADDR, L.DTL_ADDR, L.DTL_SIZE, L.SLB_SHADOW_ADDR, L.SLB_SHADOW_SIZE]) setVpaField(c, off, 0);
 }
 
 function lpcrWord(c: Cpu): number {
@@ -117,7 +118,7 @@ function cpuByServer(h: CpuHcallHost, id: number): Cpu | undefined {
   return h.cpus.find((c) => c.index === id);
 }
 
-export function registerCpuHcalls(t: HcallTable, h: CpuHcallHost, papr: VcpuPapr[]): void {
+export function registerCpuHcalls(t: HcallTable, h: CpuHcallHost): void {
   const ram = h.ramBytes;
   const mem = h.cpus[0].mem;
   const inRam = (a: number, len: number): boolean => a >= 0 && a + len <= ram;
@@ -293,7 +294,6 @@ export function registerCpuHcalls(t: HcallTable, h: CpuHcallHost, papr: VcpuPapr
     const target = cpuByServer(h, arg(c, 2));
     const addr = arg(c, 3);
     if (target === undefined) return H_PARAMETER;
-    const p = papr[target.index];
     const be16 = (a: number): number => mem.dv.getUint16(L.RAM_OFFSET + a, false);
     const be32 = (a: number): number => mem.dv.getUint32(L.RAM_OFFSET + a, false);
     // The sub-function is the whole flags value (QEMU compares it exactly).
@@ -305,27 +305,27 @@ export function registerCpuHcalls(t: HcallTable, h: CpuHcallHost, papr: VcpuPapr
         const size = be16(addr + 4);
         if (size < VPA_MIN_SIZE) return H_PARAMETER;
         if (Math.floor(addr / 4096) !== Math.floor((addr + size - 1) / 4096)) return H_PARAMETER;
-        p.vpa = addr;
+        setVpaField(target, L.VPA_ADDR, addr);
         mem.u8[L.RAM_OFFSET + addr + VPA_SHARED_PROC_OFFSET] |= VPA_SHARED_PROC_VAL;
         return H_SUCCESS;
       }
       case VPA_DEREGISTER:
-        if (p.slbShadow !== 0 || p.dtl !== 0) return H_RESOURCE;
-        p.vpa = 0;
+        if (vpaField(target, L.SLB_SHADOW_ADDR) !== 0 || vpaField(target, L.DTL_ADDR) !== 0) return H_RESOURCE;
+        setVpaField(target, L.VPA_ADDR, 0);
         return H_SUCCESS;
       case VPA_REGISTER_DTL: {
         if (addr === 0) return H_HARDWARE;
         if (!inRam(addr, 8)) return H_PARAMETER;
         const size = be32(addr + 4);
         if (size < 48 || !inRam(addr, size)) return H_PARAMETER;
-        if (p.vpa === 0) return H_RESOURCE;
-        p.dtl = addr;
-        p.dtlSize = size;
+        if (vpaField(target, L.VPA_ADDR) === 0) return H_RESOURCE;
+        setVpaField(target, L.DTL_ADDR, addr);
+        setVpaField(target, L.DTL_SIZE, size);
         return H_SUCCESS;
       }
       case VPA_DEREGISTER_DTL:
-        p.dtl = 0;
-        p.dtlSize = 0;
+        setVpaField(target, L.DTL_ADDR, 0);
+        setVpaField(target, L.DTL_SIZE, 0);
         return H_SUCCESS;
       case VPA_REGISTER_SLBSHADOW: {
         if (addr === 0) return H_HARDWARE;
@@ -333,14 +333,14 @@ export function registerCpuHcalls(t: HcallTable, h: CpuHcallHost, papr: VcpuPapr
         const size = be32(addr + 4);
         if (size < 8 || !inRam(addr, size)) return H_PARAMETER;
         if (Math.floor(addr / 4096) !== Math.floor((addr + size - 1) / 4096)) return H_PARAMETER;
-        if (p.vpa === 0) return H_RESOURCE;
-        p.slbShadow = addr;
-        p.slbShadowSize = size;
+        if (vpaField(target, L.VPA_ADDR) === 0) return H_RESOURCE;
+        setVpaField(target, L.SLB_SHADOW_ADDR, addr);
+        setVpaField(target, L.SLB_SHADOW_SIZE, size);
         return H_SUCCESS;
       }
       case VPA_DEREGISTER_SLBSHADOW:
-        p.slbShadow = 0;
-        p.slbShadowSize = 0;
+        setVpaField(target, L.SLB_SHADOW_ADDR, 0);
+        setVpaField(target, L.SLB_SHADOW_SIZE, 0);
         return H_SUCCESS;
       default:
         return H_PARAMETER;

@@ -2,34 +2,35 @@
 // hypercalls, RTAS and the Open Firmware client interface, composed here and nowhere
 // else. Devices meet through interfaces (IRQ lines, the hcall table, RTAS), never by
 // importing each other.
-import { Cpu, type CpuHooks } from '../../cpu/cpu.js';
+import { Worker } from 'node:worker_threads';
+import type { Cpu } from '../../cpu/cpu.js';
 import * as L from '../../cpu/layout.js';
 import { setHypervisorSprs } from '../../cpu/insn/system.js';
 import { setProcessTable } from '../../cpu/mmu/mmu.js';
 import { TB_FREQ } from '../../cpu/timebase.js';
 import { GuestMemory } from '../../memory/guest-memory.js';
-import { SharedRegions } from '../../memory/shared-regions.js';
-import { BQL, IO_THREAD } from '../../host/bql.js';
+import type { SharedRegions } from '../../memory/shared-regions.js';
+import { BQL, IO_THREAD, checkLocks } from '../../host/bql.js';
 import { MainLoop } from '../../host/main-loop.js';
 import { clearExitRequest, setRunState } from '../../host/vcpu-state.js';
-import { SpaprVty, VTY_REG } from '../../hw/char/vty.js';
-import { SpaprNvram, NVRAM_REG } from '../../hw/nvram/spapr-nvram.js';
-import { Xics } from '../../hw/intc/xics.js';
+import type { SpaprVty } from '../../hw/char/vty.js';
+import type { SpaprNvram } from '../../hw/nvram/spapr-nvram.js';
+import type { Xics } from '../../hw/intc/xics.js';
 import { loadElf, parseElf } from '../../loader/elf.js';
-import { RateLimitedLog } from '../../util/ratelimit.js';
-import { HcallTable, arg, H_SUCCESS, H_PARAMETER } from './hcall.js';
-import { registerCpuHcalls, newVcpuPapr, type VcpuPapr } from './hcalls-cpu.js';
+import type { HcallTable } from './hcall.js';
+import { clearPaprRegistrations } from './hcalls-cpu.js';
 import { Rtas, rtasBlob, RTAS_SIZE } from './rtas.js';
+import { SpaprBoard, type BoardParams } from './board.js';
+import type { VcpuThreadData } from '../../host/vcpu-thread.js';
 import { Vof, VOF_ENTRY } from './vof.js';
 import { negotiate, encodeVec5, platformSupport, CasError, type IcMode } from './cas.js';
-import { buildPseriesTree, vioIrq, SPAPR_IRQ_EPOW, SPAPR_IRQ_HOTPLUG, PVR_POWER9 } from './device-tree.js';
+import { buildPseriesTree, PVR_POWER9 } from './device-tree.js';
 import type { Fdt } from './fdt.js';
 
 export const MIN_RAM_MIB = 256;
 export const MAX_SMP = 8;
 /** Where the kernel image goes (QEMU's spapr kernel-addr). */
 export const KERNEL_ADDR = 0x400000;
-const H_VIO_SIGNAL = 0x104;
 
 export interface SpaprConfig {
   ramBytes: number;
@@ -44,35 +45,38 @@ export interface SpaprConfig {
   consoleOut: (bytes: Uint8Array) => void;
   /** Host log lines (guest errors, unknown hypercalls...). */
   log?: (line: string) => void;
+  /** Run each vCPU on its own worker thread (default: all on this thread). */
+  threads?: boolean;
 }
 
 export type ExitReason = { kind: 'poweroff' } | { kind: 'os-term'; message: string } | { kind: 'firmware-exit' } | { kind: 'error'; error: Error };
 
 export class SpaprMachine {
   readonly mem: GuestMemory;
-  readonly regions = new SharedRegions();
   /**
-   * This thread's BQL handle. The vCPUs of this machine run on the I/O thread, so one
-   * handle serves both; a vCPU worker thread would build its devices with its own.
+   * The I/O thread's BQL handle. vCPUs run either on this thread too (one handle serves
+   * both) or on worker threads that build their own board with their own handle.
    */
   readonly bql: BQL;
-  readonly cpus: Cpu[] = [];
+  /** Shared-state devices and the hypercall table, as every thread builds them. */
+  readonly board: SpaprBoard;
+  readonly cpus: Cpu[];
   readonly hcalls: HcallTable;
   readonly vty: SpaprVty;
   readonly nvram: SpaprNvram;
   readonly xics: Xics;
+  readonly regions: SharedRegions;
   readonly rtas: Rtas;
   readonly vof: Vof;
   readonly loop: MainLoop;
   readonly icMode: IcMode;
-  private readonly papr: VcpuPapr[] = [];
+  readonly threaded: boolean;
   private tree!: Fdt;
-  private radix = false;
   private exit: ExitReason | null = null;
-  private exitWaiters: Array<(r: ExitReason) => void> = [];
   private readonly startMs = performance.now();
   private readonly log: (line: string) => void;
-  private readonly guestLog = new RateLimitedLog(20, 1000);
+  private workers: Worker[] = [];
+  private threadsDone: ((r: ExitReason) => void) | null = null;
   kernelEntry = 0;
   initrdBase = 0;
 
@@ -81,38 +85,15 @@ export class SpaprMachine {
     this.log = cfg.log ?? ((l) => process.stderr.write(`ppcbox: ${l}\n`));
     this.mem = GuestMemory.create(cfg.ramBytes, cfg.nvcpus);
     this.bql = new BQL(this.mem, IO_THREAD);
-    this.hcalls = new HcallTable(this.bql);
-    const hooks: CpuHooks = {
-      hcall: (c) => {
-        // DESIGN.md rules 3/4: one BQL critical section around the whole dispatch.
-        this.bql.lock();
-        try {
-          this.hcalls.dispatch(c);
-        } finally {
-          this.bql.unlock();
-        }
-      },
-      mmioRead: (pa) => {
-        this.guestLog.log(hooks, () => `guest read from unassigned real address 0x${pa.toString(16)}`);
-        return 0xffffffff;
-      },
-      mmioWrite: (pa) => {
-        this.guestLog.log(hooks, () => `guest write to unassigned real address 0x${pa.toString(16)}`);
-      },
-      log: (m) => this.log(m),
-    };
-    for (let i = 0; i < cfg.nvcpus; i++) {
-      this.cpus.push(new Cpu(this.mem, i, hooks));
-      this.papr.push(newVcpuPapr());
-    }
-    this.xics = new Xics(this.mem, this.regions, this.bql, cfg.nvcpus);
-    this.vty = new SpaprVty(this.mem, this.regions, this.bql, this.xics.claim(vioIrq(VTY_REG), false));
-    this.nvram = new SpaprNvram(this.mem, this.regions, this.bql);
-    this.xics.claim(vioIrq(NVRAM_REG), false);
-    // /event-sources: environmental (EPOW) and hotplug events; nothing raises them yet,
-    // but the guest routes them with ibm,set-xive and expects valid sources.
-    this.xics.claim(SPAPR_IRQ_EPOW, false);
-    this.xics.claim(SPAPR_IRQ_HOTPLUG, false);
+    this.threaded = cfg.threads === true;
+    Atomics.store(this.mem.i32, L.M_THREADED >> 2, this.threaded ? 1 : 0);
+    this.board = new SpaprBoard(this.mem, this.boardParams(), { bql: this.bql, log: (l) => this.log(l) });
+    this.cpus = this.board.cpus;
+    this.hcalls = this.board.hcalls;
+    this.xics = this.board.xics;
+    this.vty = this.board.vty;
+    this.nvram = this.board.nvram;
+    this.regions = this.board.regions;
     this.nvram.format();
     this.rtas = new Rtas({
       bql: this.bql,
@@ -144,32 +125,8 @@ export class SpaprMachine {
       },
       buildPseriesTree({ ramBytes: cfg.ramBytes, nvcpus: cfg.nvcpus, bootargs: cfg.bootargs, icMode: 'xics' }),
     );
-    this.vty.registerHcalls(this.hcalls);
-    this.xics.registerHcalls(this.hcalls);
     this.rtas.registerHcalls(this.hcalls);
     this.vof.registerHcalls(this.hcalls);
-    registerCpuHcalls(
-      this.hcalls,
-      {
-        bql: this.bql,
-        cpus: this.cpus,
-        ramBytes: cfg.ramBytes,
-        radixNegotiated: () => this.radix,
-        setProcessTable: (pate1) => setProcessTable(this.mem, pate1),
-        ciLoad: () => 0xffffffffffffffffn,
-        ciStore: () => {},
-      },
-      this.papr,
-    );
-    this.hcalls.register(H_VIO_SIGNAL, 'H_VIO_SIGNAL', (c) => {
-      this.bql.assertHeld('H_VIO_SIGNAL');
-      const unit = arg(c, 1);
-      const mode = arg(c, 2);
-      if (mode > 1) return H_PARAMETER;
-      if (unit === VTY_REG) this.vty.setSignal(mode);
-      else if (unit !== NVRAM_REG) return H_PARAMETER;
-      return H_SUCCESS;
-    });
     this.loop = new MainLoop({
       cpus: this.cpus,
       bql: this.bql,
@@ -192,7 +149,7 @@ export class SpaprMachine {
     // Devices first, so nothing raises an interrupt into a half-reset controller.
     this.vty.reset();
     this.xics.reset();
-    this.radix = false;
+    Atomics.store(this.mem.i32, L.M_RADIX >> 2, 0);
     setProcessTable(this.mem, null);
     // Guest RAM from scratch: nothing of a previous boot survives (a new memory is zero).
     if (this.booted) this.mem.u8.fill(0, L.RAM_OFFSET, L.RAM_OFFSET + this.mem.ramSize);
@@ -252,7 +209,7 @@ export class SpaprMachine {
     Atomics.store(c.i32, c.wi(L.IRQ_PENDING), 0);
     Atomics.store(c.i32, c.wi(L.PROD), 0);
     clearExitRequest(this.mem, c.index);
-    Object.assign(this.papr[c.index], newVcpuPapr()); // VPA, DTL, SLB shadow: none after reset (as QEMU)
+    clearPaprRegistrations(c); // VPA, DTL, SLB shadow: none after reset (as QEMU)
     setHypervisorSprs(c, { pvr: PVR_POWER9 }); // the PVR the device tree names (QEMU 7.2's power9)
     c.f64[(c.base + L.DEC_EXPIRY) >> 3] = c.tb() + 0x7fffffff;
     c.setMSR(L.MSR_ME | L.MSR_FP, 0);
@@ -281,7 +238,7 @@ export class SpaprMachine {
     const pvr = Number(c.spr(L.SPR_PVR) & 0xffffffffn);
     try {
       const r = negotiate(this.mem, vec, pvr, this.icMode);
-      this.radix = r.radix;
+      Atomics.store(this.mem.i32, L.M_RADIX >> 2, r.radix ? 1 : 0);
       this.tree.findNode('/chosen')?.setProp('ibm,architecture-vec-5', encodeVec5(r.ov5));
       if (r.compatPvr !== 0) {
         for (const n of this.tree.nodes()) if (n.getProp('device_type') !== undefined && n.getString('device_type') === 'cpu') n.setU32('cpu-version', r.compatPvr);
@@ -300,10 +257,108 @@ export class SpaprMachine {
   private resetPending = false;
   private booted = false;
 
+  private boardParams(): BoardParams {
+    return { ramBytes: this.cfg.ramBytes, nvcpus: this.cfg.nvcpus, icMode: this.icMode };
+  }
+
+  // ---------------------------------------------------------------- vCPU threads
+  /** Start one worker per vCPU; resolves when the machine finishes. */
+  private runThreaded(): Promise<ExitReason> {
+    return new Promise((resolve) => {
+      this.threadsDone = resolve;
+      for (let i = 0; i < this.cfg.nvcpus; i++) {
+        const data: VcpuThreadData = {
+          memory: this.mem.memory,
+          index: i,
+          params: this.boardParams(),
+          checkLocks: checkLocks,
+        };
+        const w = new Worker(new URL('../../host/vcpu-thread-entry.mjs', import.meta.url), {
+          workerData: { kind: 'ppcbox-vcpu', data },
+        });
+        w.on('message', (m: { kind: string; line?: string; message?: string }) => {
+          if (m.kind === 'log' && m.line !== undefined) this.log(m.line);
+          else if (m.kind === 'error') this.finish({ kind: 'error', error: new Error(`vCPU ${i} thread failed: ${m.message}`) });
+        });
+        w.on('error', (e: Error) => this.finish({ kind: 'error', error: new Error(`vCPU ${i} thread failed: ${e.stack ?? e.message}`) }));
+        this.workers.push(w);
+      }
+      void this.doorbellLoop();
+    });
+  }
+
+  /** The I/O thread's side: console, handed-over hypercalls, reset requests. */
+  private async doorbellLoop(): Promise<void> {
+    const i32 = this.mem.i32;
+    const bell = L.M_DOORBELL >> 2;
+    while (this.exit === null) {
+      const seen = Atomics.load(i32, bell);
+      this.serveVcpuRequests();
+      this.flushConsole();
+      if (this.resetPending && this.exit === null) {
+        this.resetPending = false;
+        await this.pause();
+        if (this.exit !== null) break;
+        this.bql.with(() => this.resetLocked());
+        this.resume();
+        continue;
+      }
+      const r = Atomics.waitAsync(i32, bell, seen, 20);
+      if (r.async) await r.value;
+      else await new Promise<void>((res) => setImmediate(res));
+    }
+  }
+
+  /** Hypercalls vCPU threads handed over (firmware client interface, RTAS). */
+  private serveVcpuRequests(): void {
+    for (const c of this.cpus) {
+      const w = c.wi(L.HOST_REQ);
+      if (Atomics.load(this.mem.i32, w) !== L.HOST_REQ_PENDING) continue;
+      this.bql.with(() => this.hcalls.dispatch(c));
+      Atomics.store(this.mem.i32, w, L.HOST_REQ_DONE);
+      Atomics.notify(this.mem.i32, w);
+    }
+  }
+
+  /**
+   * Stop every vCPU at an instruction boundary, outside guest code. Resolves when all
+   * are parked (vCPUs on this thread are, between rounds, by construction).
+   */
+  async pause(): Promise<void> {
+    if (!this.threaded) return;
+    const i32 = this.mem.i32;
+    for (const c of this.cpus) {
+      Atomics.store(i32, c.wi(L.EXIT_REQ), 1);
+      Atomics.notify(i32, c.wi(L.RUN_STATE));
+    }
+    for (const c of this.cpus) {
+      const pw = c.wi(L.PARKED);
+      while (Atomics.load(i32, pw) === 0 && this.exit === null) {
+        this.serveVcpuRequests(); // a vCPU waiting on the I/O thread cannot park
+        const r = Atomics.waitAsync(i32, pw, 0, 5);
+        if (r.async) await r.value;
+      }
+    }
+  }
+
+  /** Let paused vCPUs run again. */
+  resume(): void {
+    if (!this.threaded) return;
+    for (const c of this.cpus) {
+      Atomics.store(this.mem.i32, c.wi(L.EXIT_REQ), 0);
+      Atomics.notify(this.mem.i32, c.wi(L.EXIT_REQ));
+    }
+  }
+
   /** Guest or user asked for a reset: done between rounds, outside guest code. */
   requestReset(): void {
     this.resetPending = true;
-    for (const c of this.cpus) c.endSlice();
+    if (this.threaded) {
+      Atomics.add(this.mem.i32, L.M_DOORBELL >> 2, 1);
+      Atomics.notify(this.mem.i32, L.M_DOORBELL >> 2);
+    } else {
+      for (const c of this.cpus) c.endSlice();
+    }
   }
 
   private flushConsole(): void {
@@ -315,7 +370,8 @@ export class SpaprMachine {
     }
     // No reset once the machine is finishing: finish() may run inside a hypercall with the
     // BQL held (power-off right after a reboot request), and the reset is moot then.
-    if (this.resetPending && this.exit === null) {
+    // With vCPU threads the doorbell loop resets, after pausing them.
+    if (this.resetPending && this.exit === null && !this.threaded) {
       this.resetPending = false;
       this.bql.with(() => this.resetLocked());
     }
@@ -327,7 +383,7 @@ export class SpaprMachine {
       this.inputBacklog.push(bytes.slice());
       this.feedInput();
     });
-    this.loop.kick();
+    if (!this.threaded) this.loop.kick();
   }
 
   /** Typed bytes the vty buffer could not take yet (a paste): fed as the guest reads. */
@@ -352,10 +408,22 @@ export class SpaprMachine {
     for (const c of this.cpus) c.endSlice();
     this.flushConsole();
     this.loop.stop();
+    if (this.threaded) {
+      const workers = this.workers;
+      this.workers = [];
+      for (const c of this.cpus) Atomics.store(this.mem.i32, c.wi(L.EXIT_REQ), 1);
+      void Promise.all(workers.map((w) => w.terminate())).then(() => {
+        this.flushConsole();
+        const done = this.threadsDone;
+        this.threadsDone = null;
+        done?.(r);
+      });
+    }
   }
 
   /** Run until the guest powers off (or fails). */
   async run(): Promise<ExitReason> {
+    if (this.threaded) return this.runThreaded();
     try {
       await this.loop.start();
     } catch (e) {
@@ -371,8 +439,9 @@ export class SpaprMachine {
     this.finish({ kind: 'poweroff' });
   }
 
-  /** Guest instructions retired so far (all vCPUs). */
+  /** Guest instructions retired so far (all vCPUs; threads report at slice ends). */
   retired(): number {
+    if (this.threaded) return this.cpus.reduce((s, c) => s + c.f64[(c.base + L.INSN_COUNT) >> 3], 0);
     return this.cpus.reduce((s, c) => s + c.retired, 0);
   }
 

@@ -1,0 +1,119 @@
+// The part of the pseries machine that every thread builds alike: vCPU views, the devices
+// whose state lives in shared memory (XICS, vty, NVRAM) and the hypercalls served on the
+// calling vCPU's own thread. Built in the same order everywhere, so shared regions line up.
+// Hypercalls whose state lives on the I/O thread (the Open Firmware client interface and
+// RTAS) are handed over there by `forward` when this board runs on a vCPU thread.
+import { Cpu, type CpuHooks } from '../../cpu/cpu.js';
+import * as L from '../../cpu/layout.js';
+import { requestOthers } from '../../cpu/cross-cpu.js';
+import { setProcessTable } from '../../cpu/mmu/mmu.js';
+import type { GuestMemory } from '../../memory/guest-memory.js';
+import { SharedRegions } from '../../memory/shared-regions.js';
+import type { BQL } from '../../host/bql.js';
+import { SpaprVty, VTY_REG } from '../../hw/char/vty.js';
+import { SpaprNvram, NVRAM_REG } from '../../hw/nvram/spapr-nvram.js';
+import { Xics } from '../../hw/intc/xics.js';
+import { RateLimitedLog } from '../../util/ratelimit.js';
+import { HcallTable, arg, H_SUCCESS, H_PARAMETER, H_PPCBOX_RTAS, H_PPCBOX_VOF_CLIENT } from './hcall.js';
+import { registerCpuHcalls } from './hcalls-cpu.js';
+import { vioIrq, SPAPR_IRQ_EPOW, SPAPR_IRQ_HOTPLUG } from './device-tree.js';
+import type { IcMode } from './cas.js';
+
+const H_VIO_SIGNAL = 0x104;
+
+export interface BoardParams {
+  ramBytes: number;
+  nvcpus: number;
+  icMode: IcMode;
+}
+
+export interface BoardHost {
+  /** This thread's lock handle. */
+  readonly bql: BQL;
+  log(line: string): void;
+  /**
+   * Serve a hypercall on the I/O thread and return its status (r3). Absent on the I/O
+   * thread itself, which registers those hypercalls directly.
+   */
+  forward?: (c: Cpu) => number;
+  /** The guest wrote console output (wake whoever drains it). */
+  consoleKick?: () => void;
+}
+
+export class SpaprBoard {
+  readonly regions = new SharedRegions();
+  readonly cpus: Cpu[] = [];
+  readonly hcalls: HcallTable;
+  readonly xics: Xics;
+  readonly vty: SpaprVty;
+  readonly nvram: SpaprNvram;
+  private readonly guestLog = new RateLimitedLog(20, 1000);
+
+  constructor(
+    readonly mem: GuestMemory,
+    readonly params: BoardParams,
+    readonly host: BoardHost,
+  ) {
+    const bql = host.bql;
+    this.hcalls = new HcallTable(bql);
+    const hooks: CpuHooks = {
+      hcall: (c) => {
+        // DESIGN.md rules 3/4: one BQL critical section around the whole dispatch.
+        bql.lock();
+        try {
+          this.hcalls.dispatch(c);
+        } finally {
+          bql.unlock();
+        }
+      },
+      mmioRead: (pa) => {
+        this.guestLog.log(hooks, () => `guest read from unassigned real address 0x${pa.toString(16)}`);
+        return 0xffffffff;
+      },
+      mmioWrite: (pa) => {
+        this.guestLog.log(hooks, () => `guest write to unassigned real address 0x${pa.toString(16)}`);
+      },
+      log: (m) => host.log(m),
+    };
+    for (let i = 0; i < params.nvcpus; i++) this.cpus.push(new Cpu(mem, i, hooks));
+    this.xics = new Xics(mem, this.regions, bql, params.nvcpus);
+    this.vty = new SpaprVty(mem, this.regions, bql, this.xics.claim(vioIrq(VTY_REG), false));
+    this.nvram = new SpaprNvram(mem, this.regions, bql);
+    this.xics.claim(vioIrq(NVRAM_REG), false);
+    // /event-sources: environmental (EPOW) and hotplug events; nothing raises them yet,
+    // but the guest routes them with ibm,set-xive and expects valid sources.
+    this.xics.claim(SPAPR_IRQ_EPOW, false);
+    this.xics.claim(SPAPR_IRQ_HOTPLUG, false);
+    if (host.consoleKick !== undefined) this.vty.onOutput = host.consoleKick;
+    this.vty.registerHcalls(this.hcalls);
+    this.xics.registerHcalls(this.hcalls);
+    registerCpuHcalls(this.hcalls, {
+      bql,
+      cpus: this.cpus,
+      ramBytes: params.ramBytes,
+      radixNegotiated: () => Atomics.load(mem.i32, L.M_RADIX >> 2) !== 0,
+      setProcessTable: (pate1) => setProcessTable(mem, pate1),
+      ciLoad: () => 0xffffffffffffffffn,
+      ciStore: () => {},
+    });
+    this.hcalls.register(H_VIO_SIGNAL, 'H_VIO_SIGNAL', (c) => {
+      bql.assertHeld('H_VIO_SIGNAL');
+      const unit = arg(c, 1);
+      const mode = arg(c, 2);
+      if (mode > 1) return H_PARAMETER;
+      if (unit === VTY_REG) this.vty.setSignal(mode);
+      else if (unit !== NVRAM_REG) return H_PARAMETER;
+      return H_SUCCESS;
+    });
+    const fwd = host.forward;
+    if (fwd !== undefined) {
+      this.hcalls.register(H_PPCBOX_RTAS, 'RTAS (to the I/O thread)', (c) => fwd(c));
+      this.hcalls.register(H_PPCBOX_VOF_CLIENT, 'VOF client interface (to the I/O thread)', (c) => fwd(c));
+    }
+    // Broadcast tlbie: every other vCPU drops its cached translations before the issuer
+    // goes on (cpu/cross-cpu.ts).
+    for (const c of this.cpus) {
+      c.mmu.broadcast = { tlbie: (origin) => requestOthers(origin, L.IRQ_FLUSH_TLB, true) };
+    }
+  }
+}
