@@ -114,7 +114,7 @@ export class Rtas {
     if (h === undefined) {
       badCallLog.log(c.hooks, () => `vcpu${c.index}: unknown RTAS token 0x${token.toString(16)}`);
       a.ret(0, RTAS_OUT_NOT_SUPPORTED);
-      return H_SUCCESS;
+      return H_PARAMETER; // as QEMU's h_rtas (the guest reads the status cell)
     }
     h.fn(c, a);
     return H_SUCCESS;

@@ -4,25 +4,12 @@
 // pmemsave) and on our SpaprMachine, and the results are compared. Where this machine
 // departs from QEMU on purpose, the table says why and both sides are checked.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as L from '../../../emulator/cpu/layout.js';
-import { makeMachine, tinyElf } from './spapr-fixture.js';
+import { assembleBE, haveQemuTools, runProgramOurs, runProgramQemu } from './spapr-fixture.js';
 
-function hasTool(cmd: string, arg = '--version'): boolean {
-  try {
-    execFileSync(cmd, [arg], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const AS = 'powerpc64le-linux-gnu-as';
-const OBJCOPY = 'powerpc64le-linux-gnu-objcopy';
-const QEMU = 'qemu-system-ppc64';
-const HAVE = hasTool(AS) && hasTool(OBJCOPY) && hasTool(QEMU);
+const HAVE = haveQemuTools();
 
 const BASE = 0x400000; // where both machines load the kernel
 const RESULTS = 0x408000; // 32 bytes per call: r3, r4, r5, r6
@@ -154,15 +141,8 @@ const CALLS: Call[] = [
   },
 ];
 
-function assemble(dir: string): Uint8Array {
+function program(): string[] {
   const lines: string[] = [
-    '.macro LOAD64 r, v',
-    '  lis \\r, (((\\v)>>48)&0xffff)',
-    '  ori \\r,\\r, (((\\v)>>32)&0xffff)',
-    '  sldi \\r,\\r,32',
-    '  oris \\r,\\r, (((\\v)>>16)&0xffff)',
-    '  ori \\r,\\r, ((\\v)&0xffff)',
-    '.endm',
     `LOAD64 20, ${RESULTS}`,
     // Memory the calls use: VPA/DTL/SLB sizes, a too-small VPA, CI data, page patterns.
     `LOAD64 21, ${VPA}`,
@@ -180,59 +160,18 @@ function assemble(dir: string): Uint8Array {
     lines.push('sc 1');
     for (let r = 0; r < 4; r++) lines.push(`std ${3 + r}, ${32 * i + 8 * r}(20)`);
   });
-  lines.push(`LOAD64 0, ${MAGIC}`, `std 0, ${32 * CALLS.length}(20)`, '1: b 1b', '');
-  writeFileSync(join(dir, 'calls.s'), lines.join('\n'));
-  execFileSync(AS, ['-mbig', '-a64', '-mpower9', join(dir, 'calls.s'), '-o', join(dir, 'calls.o')]);
-  execFileSync(OBJCOPY, ['-O', 'binary', '-j', '.text', join(dir, 'calls.o'), join(dir, 'calls.bin')]);
-  return new Uint8Array(readFileSync(join(dir, 'calls.bin')));
-}
-
-function words(code: Uint8Array): number[] {
-  const dv = new DataView(code.buffer, code.byteOffset, code.byteLength);
-  return Array.from({ length: code.length / 4 }, (_, i) => dv.getUint32(4 * i, false));
+  lines.push(`LOAD64 0, ${MAGIC}`, `std 0, ${32 * CALLS.length}(20)`);
+  return lines;
 }
 
 type Results = bigint[][];
+const LEN = 32 * CALLS.length + 8;
+const finished = (mem: Uint8Array): boolean => new DataView(mem.buffer, mem.byteOffset).getBigUint64(32 * CALLS.length, false) === MAGIC;
 
 function parse(mem: Uint8Array): Results {
+  if (!finished(mem)) throw new Error('the call list did not finish');
   const dv = new DataView(mem.buffer, mem.byteOffset, mem.byteLength);
-  if (dv.getBigUint64(32 * CALLS.length, false) !== MAGIC) throw new Error('the call list did not finish');
   return CALLS.map((_, i) => [0, 1, 2, 3].map((r) => dv.getBigUint64(32 * i + 8 * r, false)));
-}
-
-function runOurs(elf: Uint8Array, codeWords: number): Results {
-  const { m } = makeMachine({ kernel: elf, ramMiB: 256 });
-  const c = m.cpus[0];
-  const end = BigInt(BASE + 4 * (codeWords - 1));
-  for (let i = 0; i < 10000 && c.nia !== end; i++) c.run(1000);
-  return parse(m.mem.u8.slice(L.RAM_OFFSET + RESULTS, L.RAM_OFFSET + RESULTS + 32 * CALLS.length + 8));
-}
-
-async function runQemu(dir: string, elfPath: string): Promise<Results> {
-  const out = join(dir, 'results.bin');
-  const q = spawn(QEMU, [
-    '-M', 'pseries,x-vof=on,ic-mode=xics', '-cpu', 'power9', '-m', '256M', '-smp', '1',
-    '-display', 'none', '-nodefaults', '-serial', `file:${join(dir, 'serial.txt')}`, '-monitor', 'stdio',
-    '-kernel', elfPath,
-  ], { stdio: ['pipe', 'ignore', 'ignore'] });
-  try {
-    for (let tries = 0; tries < 20; tries++) {
-      await new Promise((r) => setTimeout(r, 500));
-      q.stdin.write(`pmemsave ${RESULTS} ${32 * CALLS.length + 8} "${out}"\n`);
-      await new Promise((r) => setTimeout(r, 300));
-      if (existsSync(out)) {
-        try {
-          return parse(new Uint8Array(readFileSync(out)));
-        } catch {
-          // not finished yet
-        }
-      }
-    }
-    throw new Error('QEMU did not finish the call list');
-  } finally {
-    q.stdin.write('quit\n');
-    q.kill();
-  }
 }
 
 describe.skipIf(!HAVE)('hypercall returns against QEMU 7.2', () => {
@@ -242,13 +181,10 @@ describe.skipIf(!HAVE)('hypercall returns against QEMU 7.2', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ppcbox-hcall-qemu-'));
-    const code = assemble(dir);
-    expect(code.length).toBeLessThan(RESULTS - BASE);
-    const w = words(code);
-    const elf = tinyElf({ bigEndian: true, code: w });
-    writeFileSync(join(dir, 'calls.elf'), elf);
-    ours = runOurs(elf, w.length);
-    qemu = await runQemu(dir, join(dir, 'calls.elf'));
+    const words = assembleBE(dir, 'calls', program());
+    expect(4 * words.length).toBeLessThan(RESULTS - BASE);
+    ours = parse(runProgramOurs(words, RESULTS, LEN));
+    qemu = parse(await runProgramQemu(dir, words, RESULTS, LEN, finished));
   }, 60_000);
 
   afterAll(() => {

@@ -44,6 +44,7 @@ describe('RTAS dispatch', () => {
     const { m, logs } = makeMachine();
     const r = rtasCall(m, 0x1234, [1, 2], 1);
     expect(r.rets).toEqual([PARAM_ERROR]);
+    expect(r.status).toBe(H_PARAMETER); // the trap's own status, as QEMU
     expect(logs.some((l) => l.includes('0x1234'))).toBe(true);
   });
 

@@ -1,6 +1,9 @@
 // Shared helpers for the pseries unit tests: a tiny hand-built kernel ELF, a small
 // SpaprMachine around it, and a way to make a hypercall as `sc 1` would (r3 = opcode,
 // r4.. = arguments, dispatched with the BQL held).
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { SpaprMachine, type SpaprConfig } from '../../../emulator/machine/spapr/machine.js';
 import type { Cpu } from '../../../emulator/cpu/cpu.js';
 import * as L from '../../../emulator/cpu/layout.js';
@@ -208,4 +211,86 @@ export function rtasCall(m: SpaprMachine, token: number, args: readonly number[]
   const rets: number[] = [];
   for (let i = 0; i < nret; i++) rets.push(getCell(m, RTAS_ARGS + 12 + 4 * (args.length + i)) | 0);
   return { status, rets };
+}
+
+// ------------------------------------------------------------------ differential runs on QEMU
+// A tiny big-endian kernel (assembled with binutils) runs on qemu-system-ppc64 and on our
+// machine; each leaves results in guest memory, read back and compared by the tests.
+export const QEMU_TOOLS = {
+  as: 'powerpc64le-linux-gnu-as',
+  objcopy: 'powerpc64le-linux-gnu-objcopy',
+  qemu: 'qemu-system-ppc64',
+};
+
+export function haveQemuTools(): boolean {
+  for (const t of Object.values(QEMU_TOOLS)) {
+    try {
+      execFileSync(t, ['--version'], { stdio: 'ignore' });
+    } catch {
+      return false;
+    }
+  }
+  return true;
+}
+
+/** gas macro: LOAD64 r, value (any 64-bit constant, 5 instructions). */
+export const LOAD64_MACRO = [
+  '.macro LOAD64 r, v',
+  '  lis \\r, (((\\v)>>48)&0xffff)',
+  '  ori \\r,\\r, (((\\v)>>32)&0xffff)',
+  '  sldi \\r,\\r,32',
+  '  oris \\r,\\r, (((\\v)>>16)&0xffff)',
+  '  ori \\r,\\r, ((\\v)&0xffff)',
+  '.endm',
+];
+
+/** Assemble big-endian POWER9 code; returns its instruction words (the program ends in `b .`). */
+export function assembleBE(dir: string, name: string, lines: readonly string[]): number[] {
+  const s = join(dir, `${name}.s`);
+  writeFileSync(s, [...LOAD64_MACRO, ...lines, '1: b 1b', ''].join('\n'));
+  execFileSync(QEMU_TOOLS.as, ['-mbig', '-a64', '-mpower9', s, '-o', join(dir, `${name}.o`)]);
+  execFileSync(QEMU_TOOLS.objcopy, ['-O', 'binary', '-j', '.text', join(dir, `${name}.o`), join(dir, `${name}.bin`)]);
+  const code = new Uint8Array(readFileSync(join(dir, `${name}.bin`)));
+  const dv = new DataView(code.buffer, code.byteOffset, code.byteLength);
+  return Array.from({ length: code.length / 4 }, (_, i) => dv.getUint32(4 * i, false));
+}
+
+/** Run the program on SpaprMachine until it reaches its final `b .`; returns `len` bytes at `addr`. */
+export function runProgramOurs(words: readonly number[], addr: number, len: number, ramMiB = 256): Uint8Array {
+  const { m } = makeMachine({ kernel: tinyElf({ bigEndian: true, code: [...words] }), ramMiB });
+  const c = m.cpus[0];
+  const end = BigInt(0x400000 + 4 * (words.length - 1));
+  for (let i = 0; i < 10000 && c.nia !== end; i++) c.run(1000);
+  return m.mem.u8.slice(L.RAM_OFFSET + addr, L.RAM_OFFSET + addr + len);
+}
+
+/**
+ * Run the program on QEMU 7.2's pseries (VOF firmware, POWER9, XICS, a vty on a file);
+ * poll `len` bytes at `addr` with the monitor's pmemsave until `done(bytes)` holds.
+ */
+export async function runProgramQemu(dir: string, words: readonly number[], addr: number, len: number, done: (b: Uint8Array) => boolean): Promise<Uint8Array> {
+  const elf = join(dir, 'program.elf');
+  writeFileSync(elf, tinyElf({ bigEndian: true, code: [...words] }));
+  const out = join(dir, 'pmem.bin');
+  const q = spawn(QEMU_TOOLS.qemu, [
+    '-M', 'pseries,x-vof=on,ic-mode=xics', '-cpu', 'power9', '-m', '256M', '-smp', '1',
+    '-display', 'none', '-nodefaults', '-serial', `file:${join(dir, 'serial.txt')}`, '-monitor', 'stdio', '-kernel', elf,
+  ], { stdio: ['pipe', 'ignore', 'ignore'] });
+  try {
+    for (let tries = 0; tries < 30; tries++) {
+      await new Promise((r) => setTimeout(r, 400));
+      rmSync(out, { force: true });
+      q.stdin.write(`pmemsave ${addr} ${len} "${out}"\n`);
+      for (let w = 0; w < 10 && !existsSync(out); w++) await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 50));
+      if (existsSync(out)) {
+        const b = new Uint8Array(readFileSync(out));
+        if (b.length === len && done(b)) return b;
+      }
+    }
+    throw new Error('QEMU did not finish the program');
+  } finally {
+    q.stdin.write('quit\n');
+    q.kill();
+  }
 }
