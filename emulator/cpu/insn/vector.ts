@@ -11,3 +11,4 @@ import './vsx-fp.js'; // xscvdpsp, xscvspdp
 import './vsx-scalar.js'; // scalar DP/SP arithmetic, FMA, compares, integer conversions
 import './vsx-vfp.js'; // vector DP/SP arithmetic, FMA, compares, max/min, conversions
 import './vsx-misc.js'; // ISA 3.0 exponent/class/compare-mask/max-min, quad sign operations
+import './vsx-quad.js'; // quad-precision arithmetic, compares and conversions (BigInt)

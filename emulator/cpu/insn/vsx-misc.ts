@@ -9,6 +9,7 @@ import { raiseIllegal } from '../exceptions.js';
 import { FPCC_MASK, VE, VXSNAN, VXVC, raiseBits } from '../fpscr.js';
 import { checkEnabled, isSNaN } from './fp-common.js';
 import { vw, needVSX, setWords, singleToDouble, doubleToSingle, dHi } from '../vreg.js';
+import { xssqrtqp } from './vsx-quad.js';
 
 const FPSCR_W = L.FPSCR >> 2;
 const CR_W = L.CR >> 2;
@@ -324,9 +325,10 @@ function maxMinCJ(isMax: boolean, java: boolean) {
 
 // ---------------------------------------------------------------- quad-precision sign operations (opcode 63)
 
-/** Opcode 63 XO 804 (VRT, VRB = VSR 32 + n): xsabsqp 0, xsxexpqp 2, xsnabsqp 8, xsnegqp 16, xsxsigqp 18. */
+/** Opcode 63 XO 804 (VRT, VRB = VSR 32 + n): xsabsqp 0, xsxexpqp 2, xsnabsqp 8, xsnegqp 16, xsxsigqp 18, xssqrtqp 27. */
 function xsqpMisc(c: Cpu, insn: number): void {
   const sub = (insn >>> 16) & 31;
+  if (sub === 27) return xssqrtqp(c, insn);
   if (sub !== 0 && sub !== 2 && sub !== 8 && sub !== 16 && sub !== 18) raiseIllegal(c, insn);
   needVSX(c);
   const u32 = c.u32;
