@@ -19,7 +19,7 @@ function foreignFormat(h: Uint8Array): string | null {
     return true;
   };
   if (h.length >= 8 && dv.getUint32(0) === QCOW_MAGIC && dv.getUint32(4) === 1) return 'qcow (version 1)';
-  if (ascii(0, 'QFI\0')) return 'QED';
+  if (ascii(0, 'QED\0')) return 'QED';
   if (ascii(0, 'KDMV') || ascii(0, '# Disk DescriptorFile')) return 'VMDK';
   if (h.length >= 0x44 && dv.getUint32(0x40, true) === 0xbeda107f) return 'VDI';
   if (ascii(0, 'vhdxfile')) return 'VHDX';

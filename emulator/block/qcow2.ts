@@ -646,11 +646,10 @@ export class Qcow2Backend implements BlockBackend {
     const old = this.refTable;
     const roundUp = (n: number): number => Math.ceil(n / perCl) * perCl;
     let cap = roundUp(Math.max(minEntries, old.length * 2));
-    let start = 0;
-    let fresh: number[] = [];
+    const start = this.top;
+    let fresh: number[];
     for (;;) {
       const tblClusters = cap / perCl;
-      start = this.top;
       fresh = [];
       for (;;) {
         const end = start + tblClusters + fresh.length;
