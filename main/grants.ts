@@ -20,16 +20,16 @@ export class FileGrants {
   /** Grant a host file (from a dialog, a drop, or an upload). Throws a clear message. */
   grant(path: string, opts: { name?: string; uploaded?: boolean } = {}): GrantEntry {
     if (!isAbsolute(path)) throw new Error(`not an absolute path: ${path}`);
-    let size: number;
+    let st;
     try {
-      const st = statSync(path);
-      if (!st.isFile()) throw new Error(`${path}: not a regular file`);
-      size = st.size;
+      st = statSync(path);
       accessSync(path, constants.R_OK);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      throw new Error(code === 'ENOENT' ? `${path}: no such file` : code === 'EACCES' ? `${path}: not readable` : (e as Error).message);
+      throw new Error(code === 'ENOENT' ? `${path}: no such file` : code === 'EACCES' ? `${path}: not readable` : (e as Error).message, { cause: e });
     }
+    if (!st.isFile()) throw new Error(`${path}: not a regular file`);
+    const size = st.size;
     const p = probeFile(path);
     const entry: GrantEntry = {
       id: randomUUID(),

@@ -4,7 +4,7 @@
 // goes wrong it reports why (with the last console lines) and exits, so a dying VM
 // never takes the app or other VMs down.
 import { SpaprMachine, type ExitReason } from '../machine/spapr/machine.js';
-import { resolveRun, UsageError } from '../cli.js';
+import { readFileSync, statSync } from 'node:fs';
 import { ConsoleTail, isToVm, type FromVm, type ToVm, type VmBootConfig, type VmExitKind, type VmStatus } from './vm-protocol.js';
 
 /** Electron's utilityProcess child side (absent under child_process.fork). */
@@ -36,6 +36,27 @@ function openLink(): Link | undefined {
 }
 
 const STATUS_INTERVAL_MS = 1000;
+/** Larger inputs cannot fit the largest guest RAM anyway. */
+const MAX_INPUT_BYTES = 4 * 1024 * 1024 * 1024;
+
+function readInput(what: string, path: string): Uint8Array {
+  let size: number;
+  try {
+    const st = statSync(path);
+    if (!st.isFile()) throw new Error(`${what} ${path}: not a regular file`);
+    size = st.size;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new Error(`${what} ${path}: no such file`, { cause: e });
+    throw e;
+  }
+  if (size > MAX_INPUT_BYTES) throw new Error(`${what} ${path}: too large (${Math.ceil(size / 1048576)} MiB)`);
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw new Error(`${what} ${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? 'error'})`, { cause: e });
+  }
+}
 /** Console output is sent in batches at most this often. */
 const CONSOLE_BATCH_MS = 15;
 
@@ -106,20 +127,21 @@ export class VmProcess {
     }
     let machine: SpaprMachine;
     try {
-      const r = resolveRun({ kernel: cfg.kernelPath, initrd: cfg.initrdPath, append: cfg.bootargs, memoryMiB: cfg.memoryMiB, smp: cfg.smp });
+      // The machine checks the kernel (ELF, architecture) and where kernel and initrd go.
+      const kernel = readInput('kernel', cfg.kernelPath);
+      const initrd = cfg.initrdPath === undefined ? undefined : readInput('initrd', cfg.initrdPath);
       machine = new SpaprMachine({
-        ramBytes: r.memoryMiB * 1024 * 1024,
-        nvcpus: r.smp,
-        kernel: r.kernel,
-        kernelName: r.kernelName,
-        initrd: r.initrd,
-        bootargs: r.append,
+        ramBytes: cfg.memoryMiB * 1024 * 1024,
+        nvcpus: cfg.smp,
+        kernel,
+        kernelName: cfg.kernelPath,
+        initrd,
+        bootargs: cfg.bootargs,
         consoleOut: (b) => this.console(b),
         log: (line) => this.send({ t: 'log', line }),
       });
     } catch (e) {
-      const msg = e instanceof UsageError ? e.message : e instanceof Error ? e.message : String(e);
-      this.end('error', `cannot start: ${msg}`);
+      this.end('error', `cannot start: ${e instanceof Error ? e.message : String(e)}`);
       return;
     }
     for (const d of cfg.disks) {
@@ -257,4 +279,6 @@ function main(): void {
   link.send({ t: 'hello', pid: process.pid });
 }
 
-if (process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href) main();
+// Run as a program (fork, or a bundle's entry), or as Electron's utility process.
+const isEntry = process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href;
+if (isEntry || (process as NodeJS.Process & { parentPort?: ParentPort }).parentPort !== undefined) main();
