@@ -6,6 +6,7 @@ import './vmx-int.js'; // integer add/sub/shift/rotate/min/max/avg, compares, co
 import './vmx-misc.js'; // multiply, sums, pack/unpack, bit gather, extract/insert, xxbr, VSCR
 import './vmx-quad.js'; // quadword carries, vpmsum, rotate-and-mask, vmsumudm
 import './vmx-fp.js'; // Altivec single-precision floating point
+import './vmx-crypto.js'; // AES rounds, SHA-2 sigma functions
 import './vsx-move.js'; // GPR <-> VSR moves, sign operations, non-signalling SP/DP conversions
 import './vsx-fp.js'; // xscvdpsp, xscvspdp
 import './vsx-scalar.js'; // scalar DP/SP arithmetic, FMA, compares, integer conversions
