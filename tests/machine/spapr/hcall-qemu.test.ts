@@ -37,6 +37,8 @@ interface Call {
   outs?: number;
   /** This machine departs from QEMU here on purpose: why, and our r3. */
   differs?: { why: string; ours: bigint; qemu: bigint };
+  /** Same status, but r4.. differ on purpose: why, and each side's outputs. */
+  outputsDiffer?: { why: string; ours: bigint[]; qemu: bigint[] };
 }
 
 const b = (v: number | bigint): bigint => BigInt.asUintN(64, BigInt(v));
@@ -88,6 +90,20 @@ const CALLS: Call[] = [
   { what: 'CI store 2', op: 0x40, args: [b(2), b(CI + 0x18), b(0xabcd)] },
   { what: 'CI load back 4', op: 0x3c, args: [b(4), b(CI + 0x18)], outs: 1 },
   { what: 'CI store size 16', op: 0x40, args: [b(16), b(CI), b(0)] },
+  {
+    what: 'H_GET_CPU_CHARACTERISTICS',
+    op: 0x1c8,
+    args: [],
+    outs: 2,
+    outputsDiffer: {
+      why:
+        "QEMU 7.2's pseries-7.2 caps are cfpc/sbbc/ibs=workaround, ccf-assist=on: ORI30/TRIG2 L1D flush, ORI31 barrier, " +
+        'count-cache flush assist; ours reports none of the flush types, so Linux patches its fallback displacement ' +
+        'flush into every kernel entry and user access (a decision for the lead: see the report)',
+      ours: [0x0400000000000000n, 0x8000000000000000n],
+      qemu: [0xbc40000000000000n, 0xe400000000000000n],
+    },
+  },
   { what: 'H_PROD self', op: 0xe8, args: [b(0)] },
   { what: 'H_PROD unknown', op: 0xe8, args: [b(5)] },
   { what: 'H_CONFER unknown', op: 0xe4, args: [b(5), b(0)] },
@@ -201,8 +217,16 @@ describe.skipIf(!HAVE)('hypercall returns against QEMU 7.2', () => {
         }
         return;
       }
-      for (let r = 0; r <= (c.outs ?? 0); r++) {
-        if (ours[i][r] !== qemu[i][r]) mismatches.push(`${c.what}: r${3 + r} qemu ${hex(qemu[i][r])} ours ${hex(ours[i][r])}`);
+      if (ours[i][0] !== qemu[i][0]) mismatches.push(`${c.what}: r3 qemu ${hex(qemu[i][0])} ours ${hex(ours[i][0])}`);
+      const od = c.outputsDiffer;
+      for (let r = 1; r <= (c.outs ?? 0); r++) {
+        if (od !== undefined) {
+          if (ours[i][r] !== od.ours[r - 1] || qemu[i][r] !== od.qemu[r - 1]) {
+            mismatches.push(`${c.what}: documented output difference changed (r${3 + r} qemu ${hex(qemu[i][r])}, ours ${hex(ours[i][r])})`);
+          }
+        } else if (ours[i][r] !== qemu[i][r]) {
+          mismatches.push(`${c.what}: r${3 + r} qemu ${hex(qemu[i][r])} ours ${hex(ours[i][r])}`);
+        }
       }
     });
     expect(mismatches).toEqual([]);
