@@ -74,9 +74,14 @@ export const DTL_ADDR = 0x1a0; // f64: dispatch trace log
 export const DTL_SIZE = 0x1a8; // f64
 export const SLB_SHADOW_ADDR = 0x1b0; // f64
 export const SLB_SHADOW_SIZE = 0x1b8; // f64
+export const MMIO_PA = 0x1c0; // f64: real address of an access handed to the I/O thread
+export const MMIO_SIZE = 0x1c8; // u32: 1, 2 or 4
+export const MMIO_VALUE = 0x1cc; // u32: value written / read (little-endian byte order)
 export const HOST_REQ_IDLE = 0;
-export const HOST_REQ_PENDING = 1;
+export const HOST_REQ_PENDING = 1; // a hypercall (r3..) for the I/O thread
 export const HOST_REQ_DONE = 2;
+export const HOST_REQ_MMIO_READ = 3; // an MMIO load (MMIO_PA, MMIO_SIZE) for the I/O thread
+export const HOST_REQ_MMIO_WRITE = 4; // an MMIO store (MMIO_PA, MMIO_SIZE, MMIO_VALUE)
 export const VSR = 0x400; // 64 x 16 bytes; VSR[n] dword 0 (the FPR) at VSR + 16n (as an f64), dword 1 at +8
 export const SPR = 0x2000; // 1024 x u64: SPR[n] at SPR + 8n (LR = SPR 8, CTR = SPR 9 live here)
 

@@ -37,6 +37,7 @@ export function runVcpuThread(data: VcpuThreadData, post: (msg: unknown) => void
     log: (line) => post({ kind: 'log', line }),
     consoleKick: () => ringDoorbell(mem),
     forward: (c) => forward(c),
+    forwardMmio: (_c, pa, size, value, write) => forwardMmio(pa, size, value, write),
   });
   const c = board.cpus[data.index];
   const i32 = mem.i32;
@@ -62,6 +63,19 @@ export function runVcpuThread(data: VcpuThreadData, post: (msg: unknown) => void
     cpu.setMSR(cpu.u32[m], cpu.u32[m + 1]);
     cpu.endSlice();
     return cpu.i32[cpu.w + 6];
+  }
+
+  /** An access outside RAM: the I/O thread owns the devices (no BQL held here). */
+  function forwardMmio(pa: number, size: 1 | 2 | 4, value: number, write: boolean): number {
+    c.f64[(c.base + L.MMIO_PA) >> 3] = pa;
+    c.u32[c.wi(L.MMIO_SIZE)] = size;
+    c.u32[c.wi(L.MMIO_VALUE)] = value;
+    const kind = write ? L.HOST_REQ_MMIO_WRITE : L.HOST_REQ_MMIO_READ;
+    Atomics.store(i32, reqW, kind);
+    ringDoorbell(mem);
+    while (Atomics.load(i32, reqW) === kind) Atomics.wait(i32, reqW, kind, 100);
+    Atomics.store(i32, reqW, L.HOST_REQ_IDLE);
+    return c.u32[c.wi(L.MMIO_VALUE)];
   }
 
   /** Resume after something outside this thread changed the vCPU's state. */

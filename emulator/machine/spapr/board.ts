@@ -14,6 +14,7 @@ import { SpaprVty, VTY_REG } from '../../hw/char/vty.js';
 import { SpaprNvram, NVRAM_REG } from '../../hw/nvram/spapr-nvram.js';
 import { Xics } from '../../hw/intc/xics.js';
 import { RateLimitedLog } from '../../util/ratelimit.js';
+import { PhysBus } from '../../memory/phys-bus.js';
 import { HcallTable, arg, H_SUCCESS, H_PARAMETER, H_PPCBOX_RTAS, H_PPCBOX_VOF_CLIENT } from './hcall.js';
 import { registerCpuHcalls } from './hcalls-cpu.js';
 import { vioIrq, SPAPR_IRQ_EPOW, SPAPR_IRQ_HOTPLUG } from './device-tree.js';
@@ -38,15 +39,23 @@ export interface BoardHost {
   forward?: (c: Cpu) => number;
   /** The guest wrote console output (wake whoever drains it). */
   consoleKick?: () => void;
+  /**
+   * Hand an access outside RAM to the I/O thread, which owns the device regions; returns
+   * the value read. Absent on the I/O thread, which serves them from `bus`.
+   */
+  forwardMmio?: (c: Cpu, pa: number, size: 1 | 2 | 4, value: number, write: boolean) => number;
 }
 
 export class SpaprBoard {
   readonly regions = new SharedRegions();
+  readonly hooks: CpuHooks;
   readonly cpus: Cpu[] = [];
   readonly hcalls: HcallTable;
   readonly xics: Xics;
   readonly vty: SpaprVty;
   readonly nvram: SpaprNvram;
+  /** Device regions outside RAM (populated on the I/O thread only). */
+  readonly bus = new PhysBus();
   private readonly guestLog = new RateLimitedLog(20, 1000);
 
   constructor(
@@ -66,12 +75,20 @@ export class SpaprBoard {
           bql.unlock();
         }
       },
-      mmioRead: (pa) => {
-        this.guestLog.log(hooks, () => `guest read from unassigned real address 0x${pa.toString(16)}`);
-        return 0xffffffff;
+      // MMIO exits (DESIGN.md rule 4): the device is reached with the BQL held, on the
+      // I/O thread; a vCPU thread hands the access over and waits for the value.
+      mmioRead: (pa, size) => {
+        const fwd = host.forwardMmio;
+        if (fwd !== undefined) return fwd(this.cpus[0], pa, size, 0, false);
+        return bql.with(() => this.mmioAccess(pa, size, 0, false));
       },
-      mmioWrite: (pa) => {
-        this.guestLog.log(hooks, () => `guest write to unassigned real address 0x${pa.toString(16)}`);
+      mmioWrite: (pa, size, value) => {
+        const fwd = host.forwardMmio;
+        if (fwd !== undefined) {
+          fwd(this.cpus[0], pa, size, value, true);
+          return;
+        }
+        bql.with(() => this.mmioAccess(pa, size, value, true));
       },
       log: (m) => host.log(m),
     };
@@ -110,10 +127,26 @@ export class SpaprBoard {
       this.hcalls.register(H_PPCBOX_RTAS, 'RTAS (to the I/O thread)', (c) => fwd(c));
       this.hcalls.register(H_PPCBOX_VOF_CLIENT, 'VOF client interface (to the I/O thread)', (c) => fwd(c));
     }
+    this.hooks = hooks;
     // Broadcast tlbie: every other vCPU drops its cached translations before the issuer
     // goes on (cpu/cross-cpu.ts).
     for (const c of this.cpus) {
       c.mmu.broadcast = { tlbie: (origin) => requestOthers(origin, L.IRQ_FLUSH_TLB, true) };
     }
+  }
+
+  /** A device access on this thread's bus; the caller holds the BQL. */
+  mmioAccess(pa: number, size: 1 | 2 | 4, value: number, write: boolean): number {
+    this.host.bql.assertHeld('MMIO');
+    const r = this.bus.find(pa);
+    if (r === undefined || pa + size > r.base + r.size) {
+      this.guestLog.log(this.hooks, () => `guest ${write ? 'write to' : 'read from'} unassigned real address 0x${pa.toString(16)}`);
+      return write ? 0 : size === 4 ? 0xffffffff : (1 << (8 * size)) - 1;
+    }
+    if (write) {
+      r.write(pa - r.base, size, value);
+      return 0;
+    }
+    return r.read(pa - r.base, size);
   }
 }

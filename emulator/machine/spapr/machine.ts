@@ -313,8 +313,18 @@ export class SpaprMachine {
   private serveVcpuRequests(): void {
     for (const c of this.cpus) {
       const w = c.wi(L.HOST_REQ);
-      if (Atomics.load(this.mem.i32, w) !== L.HOST_REQ_PENDING) continue;
-      this.bql.with(() => this.hcalls.dispatch(c));
+      const kind = Atomics.load(this.mem.i32, w);
+      if (kind === L.HOST_REQ_PENDING) {
+        this.bql.with(() => this.hcalls.dispatch(c));
+      } else if (kind === L.HOST_REQ_MMIO_READ || kind === L.HOST_REQ_MMIO_WRITE) {
+        const pa = c.f64[(c.base + L.MMIO_PA) >> 3];
+        const size = c.u32[c.wi(L.MMIO_SIZE)] as 1 | 2 | 4;
+        const write = kind === L.HOST_REQ_MMIO_WRITE;
+        const v = this.bql.with(() => this.board.mmioAccess(pa, size, c.u32[c.wi(L.MMIO_VALUE)], write));
+        if (!write) c.u32[c.wi(L.MMIO_VALUE)] = v;
+      } else {
+        continue;
+      }
       Atomics.store(this.mem.i32, w, L.HOST_REQ_DONE);
       Atomics.notify(this.mem.i32, w);
     }
