@@ -47,7 +47,7 @@ describe('VMX multiply and sums', () => {
   it('vmul[eo][us][bhw], vmsum*, vsum*', () => {
     const cases: OracleCase[] = [];
     for (const s of ['b', 'h', 'w']) for (const eo of ['e', 'o']) for (const us of ['u', 's']) cases.push(...vx3(`vmul${eo}${us}${s}`));
-    for (const mn of ['vmsumubm', 'vmsummbm', 'vmsumuhm', 'vmsumuhs', 'vmsumshm', 'vmsumshs']) cases.push(...va4(mn));
+    for (const mn of ['vmsumubm', 'vmsummbm', 'vmsumuhm', 'vmsumuhs', 'vmsumshm', 'vmsumshs', 'vmhaddshs', 'vmhraddshs', 'vmladduhm']) cases.push(...va4(mn));
     for (const mn of ['vsum4ubs', 'vsum4sbs', 'vsum4shs', 'vsum2sws', 'vsumsws']) cases.push(...vx3(mn));
     expectOracle('vmx mul/sum', cases);
   });
@@ -60,7 +60,8 @@ describe('VMX pack and unpack', () => {
       'vpkshus', 'vpkswus', 'vpksdus']) {
       cases.push(...vx3(mn));
     }
-    for (const mn of ['vupkhsb', 'vupklsb', 'vupkhsh', 'vupklsh', 'vupkhsw', 'vupklsw']) cases.push(...vx2(mn));
+    for (const mn of ['vupkhsb', 'vupklsb', 'vupkhsh', 'vupklsh', 'vupkhsw', 'vupklsw', 'vupkhpx', 'vupklpx']) cases.push(...vx2(mn));
+    cases.push(...vx3('vpkpx'));
     expectOracle('vmx pack', cases);
   });
 });

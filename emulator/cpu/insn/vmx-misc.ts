@@ -359,6 +359,66 @@ function vpk(c: Cpu, insn: number, size: number, kind: number): void {
   if (clamped) setSAT(c);
 }
 
+// ---------------------------------------------------------------- pixels, halfword multiply-add
+
+/** vpkpx: each word of VRA || VRB (an 8:8:8:8 pixel) packed to 1:5:5:5. */
+function vpkpx(c: Cpu, insn: number): void {
+  needVMX(c);
+  readBytes(c, vra(insn), 0);
+  readBytes(c, vrb(insn), 16);
+  for (let i = 0; i < 8; i++) {
+    const w = sw32(0, i);
+    put16(i, (((w >>> 24) & 1) << 15) | (((w >>> 19) & 0x1f) << 10) | (((w >>> 11) & 0x1f) << 5) | ((w >>> 3) & 0x1f));
+  }
+  writeBytes(c, vrt(insn));
+}
+
+/** vupkhpx / vupklpx: 1:5:5:5 halfwords of the high or low half to 8:8:8:8 words. */
+function vupkpx(c: Cpu, insn: number, from: number): void {
+  needVMX(c);
+  readBytes(c, vrb(insn), 0);
+  for (let i = 0; i < 4; i++) {
+    const h = sh16(0, from + i);
+    put32(i, ((h & 0x8000) !== 0 ? 0xff000000 : 0) | (((h >>> 10) & 0x1f) << 16) | (((h >>> 5) & 0x1f) << 8) | (h & 0x1f));
+  }
+  writeBytes(c, vrt(insn));
+}
+
+const MH_ADD = 0; // vmhaddshs
+const MH_RADD = 1; // vmhraddshs
+const ML_ADDU = 2; // vmladduhm
+
+/** Halfword multiply-high-and-add (saturating) and multiply-low-and-add (modulo). */
+function vmhadd(c: Cpu, insn: number, kind: number): void {
+  needVMX(c);
+  readBytes(c, vra(insn), 0);
+  readBytes(c, vrb(insn), 16);
+  const wc = vb(c, vrc(insn));
+  const u8 = c.u8;
+  clamped = false;
+  for (let i = 0; i < 8; i++) {
+    const a = sh16(0, i);
+    const b = sh16(16, i);
+    const cc = (u8[wc + ((2 * i) ^ 7)] << 8) | u8[wc + ((2 * i + 1) ^ 7)];
+    if (kind === ML_ADDU) {
+      put16(i, Math.imul(a, b) + cc);
+      continue;
+    }
+    const p = ((a << 16) >> 16) * ((b << 16) >> 16);
+    let r = ((kind === MH_RADD ? p + 0x4000 : p) >> 15) + ((cc << 16) >> 16);
+    if (r > 32767) {
+      r = 32767;
+      clamped = true;
+    } else if (r < -32768) {
+      r = -32768;
+      clamped = true;
+    }
+    put16(i, r);
+  }
+  writeBytes(c, vrt(insn));
+  if (clamped) setSAT(c);
+}
+
 // ---------------------------------------------------------------- bit gather / permute
 
 /** vgbbd: transpose the 8x8 bit matrix of each doubleword. */
@@ -564,6 +624,12 @@ reg4(270, (c, i) => vpk(c, i, 1, PK_SU)); // vpkshus
 reg4(334, (c, i) => vpk(c, i, 2, PK_SU)); // vpkswus
 reg4(1358, (c, i) => vpk(c, i, 4, PK_SU)); // vpksdus
 
+reg4(782, vpkpx);
+reg4(846, (c, i) => vupkpx(c, i, 0)); // vupkhpx
+reg4(974, (c, i) => vupkpx(c, i, 4)); // vupklpx
+reg4VA(32, (c, i) => vmhadd(c, i, MH_ADD)); // vmhaddshs
+reg4VA(33, (c, i) => vmhadd(c, i, MH_RADD)); // vmhraddshs
+reg4VA(34, (c, i) => vmhadd(c, i, ML_ADDU)); // vmladduhm
 reg4(1292, vgbbd);
 reg4(1356, vbpermq);
 reg4(1484, vbpermd);
