@@ -232,6 +232,10 @@ function parseExtensions(path: string, buf: Uint8Array, dv: DataView, h: Qcow2He
 }
 
 export class Qcow2Backend implements BlockBackend {
+  /** Metadata cache budgets in bytes (tests shrink them to exercise eviction). */
+  static l2CacheBytes = 32 << 20;
+  static refcountCacheBytes = 8 << 20;
+
   readonly format: ImageFormat = 'qcow2';
   readonly canDiscard: boolean;
   readonly canWriteZeroes: boolean;
@@ -282,8 +286,8 @@ export class Qcow2Backend implements BlockBackend {
     this.refTable = new Float64Array(0);
     this.refTableOffset = header.refcountTableOffset;
     this.top = Math.ceil(fileSize / this.cs);
-    this.l2CacheMax = Math.max(16, Math.floor((32 << 20) / this.cs));
-    this.rbCacheMax = Math.max(16, Math.floor((8 << 20) / this.cs));
+    this.l2CacheMax = Math.max(2, Math.floor(Qcow2Backend.l2CacheBytes / this.cs));
+    this.rbCacheMax = Math.max(2, Math.floor(Qcow2Backend.refcountCacheBytes / this.cs));
     this.canDiscard = !readOnly;
     this.canWriteZeroes = !readOnly && this.v3;
     this.zbuf = new Uint8Array(this.cs);
@@ -992,7 +996,11 @@ export class Qcow2Backend implements BlockBackend {
     if (zero && offset < first) await this.writeAt(offset, new Uint8Array(first - offset));
     if (zero && end > last) await this.writeAt(last, new Uint8Array(end - last));
     if (!this.v3 && this.backing !== null) {
-      if (zero) await this.writeAt(first, new Uint8Array(last - first));
+      // v2 has no zero flag: a zero cluster over a backing file must be written.
+      if (zero) {
+        const chunk = new Uint8Array(Math.min(last - first, 1 << 20));
+        for (let o = first; o < last; o += chunk.length) await this.writeAt(o, chunk.subarray(0, Math.min(chunk.length, last - o)));
+      }
       return;
     }
     for (let ci = first / cs; ci < last / cs; ) {
