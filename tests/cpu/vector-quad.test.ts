@@ -53,7 +53,8 @@ function cases4(mn: string): OracleCase[] {
 
 describe('VMX quadword and polynomial', () => {
   it('vaddcuq, vsubcuq, vaddeuqm, vaddecuq, vsubeuqm, vsubecuq, vmsumudm', () => {
-    const cases: OracleCase[] = [...cases3('vaddcuq'), ...cases3('vsubcuq')];
+    const cases: OracleCase[] = [...cases3('vaddcuq'), ...cases3('vsubcuq'), ...cases3('vmul10euq'), ...cases3('vmul10ecuq')];
+    for (const v of V) cases.push({ asm: 'vmul10uq 2,3; vmul10cuq 4,3', vsr: { 35: v }, compare: ['vsr'] });
     for (const mn of ['vaddeuqm', 'vaddecuq', 'vsubeuqm', 'vsubecuq', 'vmsumudm']) cases.push(...cases4(mn));
     expectOracle('quad', cases);
   });

@@ -1,6 +1,6 @@
 // VMX quadword add/subtract with carries, polynomial multiply-sum (vpmsum*, used by
-// CRC32C and GHASH code), rotate-and-mask (vrlw*m*, vrld*m*) and vmsumudm
-// (Power ISA 3.0B Book I 6.9).
+// CRC32C and GHASH code), rotate-and-mask (vrlw*m*, vrld*m*), vmsumudm and the
+// multiply-by-10 forms (Power ISA 3.0B Book I 6.9).
 import type { Cpu } from '../cpu.js';
 import { reg4, reg4VA } from '../decode.js';
 import { vw, needVMX, setWords } from '../vreg.js';
@@ -253,6 +253,38 @@ function vmsumudm(c: Cpu, insn: number): void {
   setWords(c, 32 + ((insn >>> 21) & 31), Number(hi >> 32n), Number(hi & 0xffffffffn), Number(lo >> 32n), Number(lo & 0xffffffffn));
 }
 
+// ---------------------------------------------------------------- multiply by 10
+
+/**
+ * vmul10uq / vmul10cuq / vmul10euq / vmul10ecuq: VRA * 10 (+ the decimal digit in VRB
+ * bits 124:127 for the extended forms); the "c" forms return the carry out (0-9).
+ */
+function vmul10(c: Cpu, insn: number, extended: boolean, carry: boolean): void {
+  needVMX(c);
+  const u32 = c.u32;
+  const wa = vw(c, 32 + ((insn >>> 16) & 31));
+  let k = extended ? u32[vw(c, 32 + ((insn >>> 11) & 31)) + 2] & 15 : 0;
+  // ISA words 3, 2, 1, 0 are storage words 2, 3, 0, 1 (least significant first).
+  let w3 = u32[wa + 2] * 10 + k;
+  k = Math.floor(w3 / 4294967296);
+  let w2 = u32[wa + 3] * 10 + k;
+  k = Math.floor(w2 / 4294967296);
+  let w1 = u32[wa] * 10 + k;
+  k = Math.floor(w1 / 4294967296);
+  let w0 = u32[wa + 1] * 10 + k;
+  k = Math.floor(w0 / 4294967296);
+  const t = 32 + ((insn >>> 21) & 31);
+  if (carry) {
+    setWords(c, t, 0, 0, 0, k);
+    return;
+  }
+  w0 >>>= 0;
+  w1 >>>= 0;
+  w2 >>>= 0;
+  w3 >>>= 0;
+  setWords(c, t, w0, w1, w2, w3);
+}
+
 // ---------------------------------------------------------------- registration
 
 reg4(320, (c, i) => quadCarry(c, i, Q_ADDC)); // vaddcuq
@@ -270,3 +302,7 @@ reg4(133, (c, i) => vrlw(c, i, true)); // vrlwmi
 reg4(453, (c, i) => vrld(c, i, false)); // vrldnm
 reg4(197, (c, i) => vrld(c, i, true)); // vrldmi
 reg4VA(35, vmsumudm);
+reg4(513, (c, i) => vmul10(c, i, false, false)); // vmul10uq
+reg4(1, (c, i) => vmul10(c, i, false, true)); // vmul10cuq
+reg4(577, (c, i) => vmul10(c, i, true, false)); // vmul10euq
+reg4(65, (c, i) => vmul10(c, i, true, true)); // vmul10ecuq
