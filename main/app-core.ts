@@ -2,7 +2,7 @@
 // behind one set of methods. Electron's IPC handlers and the web host's WebSocket both
 // call dispatch(), which checks every argument (types, ranges, ids that exist, files
 // only through grants) before anything happens.
-import { copyFileSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { VmBootConfig } from '../emulator/host/vm-protocol.js';
 import { defaultGuest } from '../scripts/guest/manifest.js';
@@ -58,6 +58,8 @@ export class AppCore implements ApiMethods {
 
   constructor(private readonly opts: AppCoreOptions) {
     this.library = new Library(opts.userData);
+    // Uploads not adopted by a VM belong to grants of an earlier run: gone with them.
+    for (const f of readdirSync(this.library.importsDir)) rmSync(join(this.library.importsDir, f), { force: true, recursive: true });
     this.shutdownTimeoutMs = opts.shutdownTimeoutMs ?? SHUTDOWN_TIMEOUT_MS;
     this.supervisor = new Supervisor(opts.launcher, {
       console: (id, data) => this.emit({ event: 'console', id, data }),

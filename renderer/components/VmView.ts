@@ -43,7 +43,7 @@ export default defineComponent({
       const stopped = state.value === 'stopped' || state.value === 'crashed';
       const secsLeft = rt.forceOffAt > 0 ? Math.max(0, Math.ceil((rt.forceOffAt - now.value) / 1000)) : 0;
       const src = v.config.source;
-      const srcText = src.kind === 'default' ? 'Default Debian guest' : src.kind === 'kernel' ? 'Kernel + initrd' : `Disk image ${src.image.name}`;
+      const srcText = src.kind === 'default' ? 'Default Debian guest' : src.kind === 'kernel' ? (src.initrd !== undefined ? 'Kernel + initrd' : 'Kernel') : `Disk image ${src.image.name}`;
       return h(
         'section',
         {

@@ -2,7 +2,7 @@
 // renderer bundle against the real web host and a real VM process booting the default
 // Debian guest. One boot (about a minute here), then Reset, drops and Shut down.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -86,8 +86,14 @@ describe('PPCBox in web mode (chromium)', () => {
     expect(r?.status()).toBe(403);
   });
 
-  it('refuses a dropped text file on the library; a dropped ISO opens the wizard with it', async () => {
+  it('lists a corrupt VM folder under "Could not load" with the reason', async () => {
+    mkdirSync(join(host.core.library.vmsDir, 'vm-broken'));
+    writeFileSync(join(host.core.library.vmsDir, 'vm-broken', 'vm.json'), '{ "format": 1, oops');
     await page.goto(host.url);
+    await expect.poll(() => page.getByTestId('problems').textContent()).toMatch(/vm-broken.*vm\.json is not valid JSON/s);
+  });
+
+  it('refuses a dropped text file on the library; a dropped ISO opens the wizard with it', async () => {
     await page.getByTestId('btn-new').waitFor();
     await dropFile('[data-testid=library]', 'notes.txt', 'text');
     await expect.poll(() => page.getByTestId('library-notice').textContent()).toMatch(/notes\.txt is not a disk image/);
@@ -106,6 +112,8 @@ describe('PPCBox in web mode (chromium)', () => {
     await page.getByTestId('memory').fill('100');
     await page.getByTestId('wizard-next').click();
     await expect.poll(() => page.getByTestId('error-memoryMiB').textContent()).toMatch(/Between 256 and 3840/);
+    mkdirSync(artifacts, { recursive: true });
+    await page.screenshot({ path: join(artifacts, 'wizard-error.png') });
     await page.getByTestId('memory').fill('1024');
     await page.getByTestId('cpus').fill('1');
     await page.getByTestId('wizard-next').click();
@@ -158,4 +166,24 @@ describe('PPCBox in web mode (chromium)', () => {
     await expect.poll(() => page.getByTestId('last-exit').textContent()).toMatch(/did not power off in time; forced off/);
     await page.screenshot({ path: join(artifacts, 'vm-stopped.png'), fullPage: true });
   }, 480_000);
+
+  it('a VM whose kernel is not a kernel shows "Crashed" with the reason; the wizard takes uploaded files', async () => {
+    await page.getByTestId('btn-new').click();
+    await page.getByTestId('source-kernel').check();
+    await page.getByTestId('wizard-next').click();
+    await expect.poll(() => page.getByTestId('error-kernel').textContent()).toMatch(/Choose a kernel/);
+    await page.setInputFiles('#f-kernel', { name: 'vmlinux-fake', mimeType: 'application/octet-stream', buffer: Buffer.from('not an ELF kernel\n') });
+    await expect.poll(() => page.getByTestId('wizard-page-0').textContent()).toMatch(/vmlinux-fake/);
+    for (let i = 0; i < 3; i++) await page.getByTestId('wizard-next').click();
+    await page.getByTestId('name').fill('broken kernel');
+    await page.getByTestId('wizard-next').click();
+    await page.getByTestId('wizard-create').click();
+    await expect.poll(() => page.getByTestId('vm-name').textContent()).toBe('broken kernel');
+    await page.getByTestId('btn-start').click();
+    await expect.poll(() => page.getByTestId('vm-state').textContent(), { timeout: 30_000 }).toBe('Crashed');
+    await expect.poll(() => page.getByTestId('last-exit').textContent()).toMatch(/The VM crashed: cannot start: .*vmlinux-fake/);
+    // The other VM is untouched.
+    await expect.poll(() => page.getByTestId('vm-item').count()).toBe(2);
+    await page.screenshot({ path: join(artifacts, 'vm-crashed.png'), fullPage: true });
+  }, 60_000);
 });
