@@ -248,7 +248,8 @@ export class Qcow2Backend implements BlockBackend {
   private readonly rbEntries: number;
   private readonly v3: boolean;
   private readonly l1: Uint32Array; // hi, lo pairs
-  private l1Dirty = false;
+  private l1DirtyLo = Infinity;
+  private l1DirtyHi = -1;
   private refTable: Float64Array;
   private refTableOffset: number;
   private refTableDirtyLo = Infinity;
@@ -367,6 +368,18 @@ export class Qcow2Backend implements BlockBackend {
         const off = (hi & OFFSET_HI) * TWO32 + ((lo & OFFSET_LO) >>> 0);
         if (off % this.cs !== 0) throw corrupt(this.path, `refcount block ${i} at unaligned offset ${off}`);
         this.refTable[i] = off;
+      }
+      // Clusters in use beyond the end of the file (a truncated copy?) must not be
+      // handed out again by growRefTable, which places new tables at `top`.
+      search: for (let i = n - 1; i >= 0; i--) {
+        if (this.refTable[i] === 0) continue;
+        const rb = await this.getTable(this.rbCache, this.refTable[i], false);
+        for (let j = this.rbEntries - 1; j >= 0; j--) {
+          if (this.rcGet(rb, j) !== 0) {
+            this.top = Math.max(this.top, i * this.rbEntries + j + 1);
+            break search;
+          }
+        }
       }
     }
   }
@@ -631,6 +644,7 @@ export class Qcow2Backend implements BlockBackend {
       await this.growRefTable(rbi + 1);
       return; // the table's own blocks may now cover c; the caller looks again
     }
+    this.checkOverlap(c * this.cs, this.cs);
     const data = new Uint8Array(this.cs);
     const e: CacheEntry = { off: c * this.cs, data, dv: new DataView(data.buffer), dirty: true };
     this.rcSet(e, c - rbi * this.rbEntries, 1);
@@ -732,13 +746,21 @@ export class Qcow2Backend implements BlockBackend {
   private async allocClusters(k: number): Promise<number> {
     let c = this.freeHint;
     for (;;) {
-      const rc = await this.refcount(c);
-      if (rc === 0) break;
-      if (rc === -1) await this.createRefblock(c); // c holds the new block now (or the table moved): look again
-      else c++;
+      const rbi = Math.floor(c / this.rbEntries);
+      if (rbi >= this.refTable.length || this.refTable[rbi] === 0) {
+        await this.createRefblock(c); // c holds the new block now (or the table moved): look again
+        continue;
+      }
+      // Scan the block without awaiting per cluster (first write after open starts at 0).
+      const rb = await this.getTable(this.rbCache, this.refTable[rbi], false);
+      let i = c - rbi * this.rbEntries;
+      while (i < this.rbEntries && this.rcGet(rb, i) !== 0) i++;
+      c = rbi * this.rbEntries + i;
+      if (i < this.rbEntries) break;
     }
     let count = 1;
     while (count < k && (await this.refcount(c + count)) === 0) count++;
+    this.checkOverlap(c * this.cs, count * this.cs);
     for (let i = 0; i < count; i++) await this.addRef(c + i, 1);
     this.freeHint = c + count;
     if (c + count > this.top) this.top = c + count;
@@ -798,13 +820,19 @@ export class Qcow2Backend implements BlockBackend {
       for (const e of this.l2Cache.values()) if (e.dirty) await this.writeEntry(e);
       synced = false;
     }
-    if (this.l1Dirty) {
+    if (this.l1DirtyHi >= 0) {
       await sync();
-      this.l1Dirty = false;
-      const b = new Uint8Array(this.l1.length * 4);
+      const lo = this.l1DirtyLo;
+      const hi = this.l1DirtyHi;
+      this.l1DirtyLo = Infinity;
+      this.l1DirtyHi = -1;
+      const b = new Uint8Array((hi - lo + 1) * 8);
       const dv = new DataView(b.buffer);
-      for (let i = 0; i < this.l1.length; i++) dv.setUint32(i * 4, this.l1[i]);
-      await pwriteFull(this.fh, b, this.header.l1TableOffset);
+      for (let i = lo; i <= hi; i++) {
+        dv.setUint32((i - lo) * 8, this.l1[2 * i]);
+        dv.setUint32((i - lo) * 8 + 4, this.l1[2 * i + 1]);
+      }
+      await pwriteFull(this.fh, b, this.header.l1TableOffset + lo * 8);
       synced = false;
     }
     if (this.pendingFree.length > 0) {
@@ -846,7 +874,8 @@ export class Qcow2Backend implements BlockBackend {
   private setL1(l1i: number, off: number): void {
     this.l1[2 * l1i] = (OFLAG_COPIED_HI | Math.floor(off / TWO32)) >>> 0;
     this.l1[2 * l1i + 1] = off >>> 0;
-    this.l1Dirty = true;
+    if (l1i < this.l1DirtyLo) this.l1DirtyLo = l1i;
+    if (l1i > this.l1DirtyHi) this.l1DirtyHi = l1i;
   }
 
   /** The L2 table for L1 index `l1i`, allocated or copied (if shared with a snapshot) so it is writable. */
@@ -876,6 +905,19 @@ export class Qcow2Backend implements BlockBackend {
     else if (off !== 0) await preadFull(this.fh, dst, off);
     else if (this.backing !== null) await this.backing.readUnchecked(ci * this.cs, dst);
     else dst.fill(0);
+  }
+
+  /**
+   * Refuses writes of data or new tables onto the header, the L1 table or the refcount table: only a
+   * corrupt L2 entry or refcount could point there, and writing would destroy the image.
+   */
+  private checkOverlap(host: number, len: number): void {
+    const hit = (start: number, n: number): boolean => host < start + n && start < host + len;
+    let what = '';
+    if (hit(0, this.cs)) what = 'the header';
+    else if (hit(this.header.l1TableOffset, this.header.l1Size * 8)) what = 'the L1 table';
+    else if (hit(this.refTableOffset, this.refTable.length * 8)) what = 'the refcount table';
+    if (what !== '') throw corrupt(this.path, `a data write at host offset ${host} would overwrite ${what}`);
   }
 
   private inPlace(t: CacheEntry, idx: number): boolean {
@@ -922,6 +964,7 @@ export class Qcow2Backend implements BlockBackend {
           run += Math.min(cs, len - pos - run);
           k++;
         }
+        this.checkOverlap(host + inCl, run);
         await pwriteFull(this.fh, data.subarray(pos, pos + run), host + inCl);
         pos += run;
         continue;
@@ -946,6 +989,7 @@ export class Qcow2Backend implements BlockBackend {
         }
         buf.set(data.subarray(pos, pos + run), inCl);
       }
+      this.checkOverlap(host, buf.length);
       await pwriteFull(this.fh, buf, host);
       t = await this.l2ForWrite(l1i); // same table; fetched again in case the cache turned over
       for (let j = 0; j < k; j++) {
