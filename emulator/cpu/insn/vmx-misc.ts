@@ -6,6 +6,7 @@ import type { Cpu } from '../cpu.js';
 import { reg4, reg4VA, reg60 } from '../decode.js';
 import { raiseIllegal } from '../exceptions.js';
 import { xvxexpsig } from './vsx-misc.js';
+import { xvcvhalf } from './vsx-quad.js';
 import { vw, vb, needVMX, needVSX, setSAT, sb, rb, readBytes, writeBytes, setWords, VSCR_W, VSCR_NJ, VSCR_SAT, bswap32, bswapHalves } from '../vreg.js';
 
 function vrt(insn: number): number {
@@ -543,6 +544,7 @@ function vextux(c: Cpu, insn: number, size: number, right: boolean): void {
 function xxbr(c: Cpu, insn: number): void {
   const sub = (insn >>> 16) & 31;
   if (sub === 0 || sub === 1 || sub === 8 || sub === 9) return xvxexpsig(c, insn, sub);
+  if (sub === 24 || sub === 25) return xvcvhalf(c, insn, sub === 24); // xvcvhpsp, xvcvsphp
   if (sub !== 7 && sub !== 15 && sub !== 23 && sub !== 31) raiseIllegal(c, insn);
   needVSX(c);
   const u32 = c.u32;

@@ -9,7 +9,7 @@ import { raiseIllegal } from '../exceptions.js';
 import { FPCC_MASK, VE, VXSNAN, VXVC, raiseBits } from '../fpscr.js';
 import { checkEnabled, isSNaN } from './fp-common.js';
 import { vw, needVSX, setWords, singleToDouble, doubleToSingle, dHi } from '../vreg.js';
-import { xssqrtqp } from './vsx-quad.js';
+import { xssqrtqp, xscvhalf } from './vsx-quad.js';
 
 const FPSCR_W = L.FPSCR >> 2;
 const CR_W = L.CR >> 2;
@@ -36,9 +36,10 @@ function isNaNDw(lo: number, hi: number): boolean {
 
 // ---------------------------------------------------------------- exponent / significand
 
-/** Opcode 60 XO 347: xsxexpdp (RA field 0) and xsxsigdp (1): doubleword 0 fields to RT. */
+/** Opcode 60 XO 347: xsxexpdp (RA field 0), xsxsigdp (1); xscvhpdp (16), xscvdphp (17) in vsx-quad.ts. */
 function xsxexpsig(c: Cpu, insn: number): void {
   const sub = (insn >>> 16) & 31;
+  if (sub === 16 || sub === 17) return xscvhalf(c, insn, sub === 16); // xscvhpdp, xscvdphp
   if (sub > 1) raiseIllegal(c, insn);
   needVSX(c);
   const w = vw(c, xB(insn));

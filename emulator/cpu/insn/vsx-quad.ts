@@ -48,6 +48,8 @@ interface Format {
 }
 const QUAD: Format = { p: 113, ebits: 15, bias: 16383 };
 const DOUBLE: Format = { p: 53, ebits: 11, bias: 1023 };
+const SINGLE: Format = { p: 24, ebits: 8, bias: 127 };
+const HALF: Format = { p: 11, ebits: 5, bias: 15 };
 
 function fracBits(f: Format): bigint {
   return BigInt(f.p - 1);
@@ -657,6 +659,96 @@ export function xssqrtqp(c: Cpu, insn: number): void {
   const fpscr = c.u32[c.w + FPSCR_W];
   sqrtQ(getQ(c, vr(insn, 11)), fpscr, fpscr & RN_MASK, (insn & 1) !== 0);
   commitQ(c, vr(insn, 21));
+}
+
+// ---------------------------------------------------------------- half precision (XX2 sub-forms)
+
+/**
+ * Convert between binary16 and a wider format: NaNs keep their leading payload bits and
+ * are quieted (VXSNAN for a signalling one); narrowing rounds by FPSCR[RN].
+ */
+function convertFloat(v: bigint, from: Format, to: Format, rn: number, fpscr: number): void {
+  decode(v, from);
+  const signBit = dNeg ? 1n << BigInt(to.p - 1 + to.ebits) : 0n;
+  const toFb = fracBits(to);
+  if (dCls === C_NAN) {
+    const fromFb = fracBits(from);
+    const payload = v & ((1n << fromFb) - 1n);
+    const quiet = 1n << (fromFb - 1n);
+    const moved = fromFb > toFb ? payload >> (fromFb - toFb) : payload << (toFb - fromFb);
+    rBits = signBit | (expMax(to) << toFb) | moved | (1n << (toFb - 1n));
+    rExc = (payload & quiet) === 0n ? VXSNAN : 0;
+    rStat = 0;
+    rNone = rExc !== 0 && (fpscr & VE) !== 0;
+    return;
+  }
+  if (dCls === C_INF) return resultBits(signBit | (expMax(to) << toFb), 0);
+  if (dCls === C_ZERO) return resultBits(signBit, 0);
+  round(dNeg, dM, dE, false, to, rn, false);
+}
+
+function classBits(v: bigint, f: Format): number {
+  decode(v, f);
+  const n = dNeg;
+  switch (dCls) {
+    case C_NAN:
+      return 0x11;
+    case C_INF:
+      return n ? 0x09 : 0x05;
+    case C_ZERO:
+      return n ? 0x12 : 0x02;
+    default:
+      return ((v >> fracBits(f)) & expMax(f)) === 0n ? (n ? 0x18 : 0x14) : n ? 0x08 : 0x04;
+  }
+}
+
+function xT(insn: number): number {
+  return ((insn & 1) << 5) | ((insn >>> 21) & 31);
+}
+function xB(insn: number): number {
+  return ((insn & 2) << 4) | ((insn >>> 11) & 31);
+}
+
+/** xscvhpdp (toDouble) / xscvdphp: halfword 3 <-> doubleword 0; FPRF set, doubleword 1 cleared. */
+export function xscvhalf(c: Cpu, insn: number, toDouble: boolean): void {
+  needVSX(c);
+  const fpscr = c.u32[c.w + FPSCR_W];
+  const b = getQ(c, xB(insn)) >> 64n;
+  if (toDouble) convertFloat(b & 0xffffn, HALF, DOUBLE, fpscr & RN_MASK, fpscr);
+  else convertFloat(b, DOUBLE, HALF, fpscr & RN_MASK, fpscr);
+  const u32 = c.u32;
+  let f = u32[c.w + FPSCR_W] & ~(FR | FI);
+  if (!rNone) {
+    setQ(c, xT(insn), rBits << 64n);
+    f = (f & ~FPRF_MASK) | (classBits(rBits, toDouble ? DOUBLE : HALF) << FPRF_SHIFT) | rStat;
+  }
+  if (rExc !== 0) f = raiseBits(f, rExc);
+  u32[c.w + FPSCR_W] = f;
+  if (rExc !== 0) checkEnabled(c, f, rExc);
+}
+
+/** xvcvhpsp (toSingle) / xvcvsphp: per word, its low halfword <-> the word as a single. */
+export function xvcvhalf(c: Cpu, insn: number, toSingle: boolean): void {
+  needVSX(c);
+  const fpscr = c.u32[c.w + FPSCR_W];
+  const b = getQ(c, xB(insn));
+  let out = 0n;
+  let exc = 0;
+  for (let i = 3n; i >= 0n; i--) {
+    const w = (b >> (32n * i)) & 0xffffffffn;
+    if (toSingle) convertFloat(w & 0xffffn, HALF, SINGLE, fpscr & RN_MASK, fpscr);
+    else convertFloat(w, SINGLE, HALF, fpscr & RN_MASK, fpscr);
+    exc |= rExc;
+    out |= rBits << (32n * i);
+  }
+  const u32 = c.u32;
+  let f = u32[c.w + FPSCR_W];
+  if (!((exc & VXSNAN) !== 0 && (fpscr & VE) !== 0)) setQ(c, xT(insn), out);
+  if (exc !== 0) {
+    f = raiseBits(f, exc);
+    u32[c.w + FPSCR_W] = f;
+    checkEnabled(c, f, exc);
+  }
 }
 
 // ---------------------------------------------------------------- registration
