@@ -928,6 +928,14 @@ export class Qcow2Backend implements BlockBackend {
     return (hi & OFFSET_HI) !== 0 || ((lo & OFFSET_LO) >>> 0) !== 0;
   }
 
+  /** v3 zero cluster that keeps its own host cluster (refcount 1): can be written in place. */
+  private preallocatedZero(t: CacheEntry, idx: number): boolean {
+    const hi = t.dv.getUint32(idx * 8);
+    const lo = t.dv.getUint32(idx * 8 + 4);
+    if (!this.v3 || !(lo & OFLAG_ZERO_LO) || !(hi & OFLAG_COPIED_HI) || hi & OFLAG_COMPRESSED_HI) return false;
+    return (hi & OFFSET_HI) !== 0 || ((lo & OFFSET_LO) >>> 0) !== 0;
+  }
+
   private hostOf(t: CacheEntry, idx: number): number {
     return (t.dv.getUint32(idx * 8) & OFFSET_HI) * TWO32 + ((t.dv.getUint32(idx * 8 + 4) & OFFSET_LO) >>> 0);
   }
@@ -969,9 +977,26 @@ export class Qcow2Backend implements BlockBackend {
         pos += run;
         continue;
       }
+      if (this.preallocatedZero(t, idx)) {
+        // Preallocated (e.g. preallocation=metadata) and reading as zeros: fill in place.
+        const host = this.hostOf(t, idx);
+        const run = Math.min(cs - inCl, len - pos);
+        let buf = data.subarray(pos, pos + run);
+        if (run !== cs) {
+          buf = new Uint8Array(cs);
+          buf.set(data.subarray(pos, pos + run), inCl);
+        }
+        this.checkOverlap(host, cs);
+        await pwriteFull(this.fh, buf, host);
+        t = await this.l2ForWrite(l1i);
+        t.dv.setUint32(idx * 8 + 4, t.dv.getUint32(idx * 8 + 4) & ~OFLAG_ZERO_LO);
+        t.dirty = true;
+        pos += run;
+        continue;
+      }
       // A run of clusters that need new host clusters: allocate them contiguously.
       let k = 1;
-      while (k < tableLeft && k < 256 && pos + k * cs - inCl < len && !this.inPlace(t, idx + k)) k++;
+      while (k < tableLeft && k < 256 && pos + k * cs - inCl < len && !this.inPlace(t, idx + k) && !this.preallocatedZero(t, idx + k)) k++;
       const host = await this.allocClusters(k);
       k = this.allocCount;
       const run = Math.min(k * cs - inCl, len - pos);

@@ -195,6 +195,38 @@ describe('qcow2 write', () => {
     qemuIo(f, 'qcow2', 'read -P 0 0 4m', 'read -P 2 4m 4m');
   });
 
+  it('writes preallocated images in place (metadata/falloc/full, and preallocated zero clusters)', async () => {
+    for (const [prealloc, compat, zeroFirst] of [
+      ['metadata', '1.1', false],
+      ['metadata', '0.10', false],
+      ['falloc', '1.1', false],
+      ['full', '0.10', false],
+      ['falloc', '1.1', true],
+    ] as const) {
+      const f = fresh();
+      const size = 4 * M;
+      qemuImg('create', '-f', 'qcow2', '-o', `preallocation=${prealloc},compat=${compat}`, f, String(size));
+      if (zeroFirst) qemuIo(f, 'qcow2', 'write -z 0 4m'); // zero flag, clusters kept
+      const end0 = (JSON.parse(qemuImg('check', '--output=json', f)) as { 'image-end-offset': number })['image-end-offset'];
+      const shadow = new Uint8Array(size);
+      const rng = new Rng(prealloc.length * 7 + (zeroFirst ? 1 : 0));
+      const b = await openImage(f);
+      for (let i = 0; i < 80; i++) {
+        const off = rng.int(size / 512) * 512;
+        const len = Math.min(size - off, (1 + rng.int(200)) * 512);
+        const d = pattern(300 + i, len);
+        await b.write(off, d);
+        shadow.set(d, off);
+      }
+      expect(firstDiff(await b.read(0, size), shadow)).toBe(-1);
+      await b.close();
+      checkClean(f);
+      const end1 = (JSON.parse(qemuImg('check', '--output=json', f)) as { 'image-end-offset': number })['image-end-offset'];
+      expect(end1).toBe(end0);
+      expect(firstDiff(qemuContent(f, T.path(`p${n}.raw`)), shadow)).toBe(-1);
+    }
+  });
+
   it('keeps internal snapshots intact (copy-on-write of shared L2 tables and clusters)', async () => {
     const f = fresh();
     qemuImg('create', '-f', 'qcow2', f, '8M');
