@@ -61,4 +61,25 @@ describe('VSX ISA 3.0 miscellany', () => {
     }
     expectOracle('quad sign', cases);
   });
+  it('xstdivdp, xstsqrtdp, xvtdiv{dp,sp}, xvtsqrt{dp,sp}', () => {
+    const cases: OracleCase[] = [];
+    const X = [...D, 0x7fd0000000000000n, 0x0020000000000000n, 0x3c90000000000000n, 0x0350000000000000n, 0xc000000000000000n];
+    const S = [0x3f800000n, 0xbf800000n, 0x00000001n, 0x00800000n, 0x7f000000n, 0x7f800000n, 0x7fc00000n, 0n, 0x80000000n, 0x0c000000n, 0x3f000000n];
+    for (let i = 0; i < X.length; i++) {
+      for (const j of [i, i + 1, i + 6, i + 13]) {
+        const a = X[i];
+        const b = X[j % X.length];
+        cases.push({ asm: 'xstdivdp 2,3,4; xstsqrtdp 5,4; xvtdivdp 6,3,4; xvtsqrtdp 7,4', vsr: { 3: (a << 64n) | b, 4: (b << 64n) | a }, cr: 0x12345678, compare: ['cr'] });
+      }
+    }
+    for (let i = 0; i < S.length; i++) {
+      for (const j of [i, i + 1, i + 4]) {
+        const a = (S[i] << 96n) | (S[(i + 2) % S.length] << 64n) | (S[(i + 5) % S.length] << 32n) | S[(i + 7) % S.length];
+        const sb = S[j % S.length];
+        const b = (sb << 96n) | (sb << 64n) | (sb << 32n) | sb;
+        cases.push({ asm: 'xvtdivsp 2,3,4; xvtsqrtsp 5,4; xvtsqrtsp 6,3', vsr: { 3: a, 4: b }, cr: 0x12345678, compare: ['cr'] });
+      }
+    }
+    expectOracle('tdiv/tsqrt', cases);
+  });
 });

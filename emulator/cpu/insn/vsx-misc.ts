@@ -324,6 +324,100 @@ function maxMinCJ(isMax: boolean, java: boolean) {
   };
 }
 
+// ---------------------------------------------------------------- software divide / square root tests
+
+// Parameters per precision: exponent bias, Emin, Emax, fraction bits.
+interface TestFormat {
+  ebits: number;
+  fbits: number;
+  emin: number;
+  emax: number;
+}
+const TD: TestFormat = { ebits: 11, fbits: 52, emin: -1022, emax: 1023 };
+const TS: TestFormat = { ebits: 8, fbits: 23, emin: -126, emax: 127 };
+
+// Element fields of the operand being tested (set by loadElement).
+let tNeg = false;
+let tExp = 0; // unbiased
+let tInf = false;
+let tNaN = false;
+let tZero = false;
+let tDenorm = false;
+
+/** Decode element (hi = sign/exponent word; lo = the rest for doubles, unused for singles). */
+function loadElement(hi: number, lo: number, f: TestFormat): void {
+  const fracHiBits = f.fbits - (f === TD ? 32 : 0);
+  const fracHi = hi & ((1 << fracHiBits) - 1);
+  const frac = f === TD ? (fracHi | lo) !== 0 : fracHi !== 0;
+  const bias = (1 << (f.ebits - 1)) - 1;
+  const e = (hi >>> fracHiBits) & ((1 << f.ebits) - 1);
+  tNeg = (hi & 0x80000000) !== 0;
+  tExp = e - bias;
+  tInf = e === (1 << f.ebits) - 1 && !frac;
+  tNaN = e === (1 << f.ebits) - 1 && frac;
+  tZero = e === 0 && !frac;
+  tDenorm = e === 0 && frac;
+}
+
+/** ftdiv rules: returns (fg << 2) | (fe << 1) for a / b. */
+function tdivFlags(ahi: number, alo: number, bhi: number, blo: number, f: TestFormat): number {
+  loadElement(ahi, alo, f);
+  const aInf = tInf;
+  const aNaN = tNaN;
+  const aZero = tZero;
+  const ea = tExp;
+  loadElement(bhi, blo, f);
+  if (aInf || tInf || tZero) return 6;
+  let fe = false;
+  if (aNaN || tNaN) fe = true;
+  else if (tExp <= f.emin || tExp >= f.emax - 2) fe = true;
+  else if (!aZero && (ea - tExp >= f.emax || ea - tExp <= f.emin + 1 || ea <= f.emin + f.fbits)) fe = true;
+  return (tDenorm ? 4 : 0) | (fe ? 2 : 0);
+}
+
+/** ftsqrt rules for b. */
+function tsqrtFlags(bhi: number, blo: number, f: TestFormat): number {
+  loadElement(bhi, blo, f);
+  if (tInf || tZero) return 6;
+  const fe = tNaN || tNeg || tExp <= f.emin + f.fbits;
+  return (tDenorm ? 4 : 0) | (fe ? 2 : 0);
+}
+
+/** xstdivdp, xvtdivdp, xvtdivsp BF,XA,XB: CR[BF] = 0b1000 | fg | fe (ORed over elements). */
+function tdiv(kind: number) {
+  return (c: Cpu, insn: number): void => {
+    needVSX(c);
+    const u32 = c.u32;
+    const wa = vw(c, xA(insn));
+    const wb = vw(c, xB(insn));
+    let flags = 0;
+    if (kind === 2) {
+      for (let k = 0; k < 4; k++) flags |= tdivFlags(u32[wa + k], 0, u32[wb + k], 0, TS);
+    } else {
+      const n = kind === 0 ? 1 : 2;
+      for (let d = 0; d < n; d++) flags |= tdivFlags(u32[wa + 2 * d + 1], u32[wa + 2 * d], u32[wb + 2 * d + 1], u32[wb + 2 * d], TD);
+    }
+    setCRField(c, (insn >>> 23) & 7, 8 | flags);
+  };
+}
+
+/** xstsqrtdp, xvtsqrtdp, xvtsqrtsp BF,XB. */
+function tsqrt(kind: number) {
+  return (c: Cpu, insn: number): void => {
+    needVSX(c);
+    const u32 = c.u32;
+    const wb = vw(c, xB(insn));
+    let flags = 0;
+    if (kind === 2) {
+      for (let k = 0; k < 4; k++) flags |= tsqrtFlags(u32[wb + k], 0, TS);
+    } else {
+      const n = kind === 0 ? 1 : 2;
+      for (let d = 0; d < n; d++) flags |= tsqrtFlags(u32[wb + 2 * d + 1], u32[wb + 2 * d], TD);
+    }
+    setCRField(c, (insn >>> 23) & 7, 8 | flags);
+  };
+}
+
 // ---------------------------------------------------------------- quad-precision sign operations (opcode 63)
 
 /** Opcode 63 XO 804 (VRT, VRB = VSR 32 + n): xsabsqp 0, xsxexpqp 2, xsnabsqp 8, xsnegqp 16, xsxsigqp 18, xssqrtqp 27. */
@@ -387,6 +481,12 @@ function reg60x3(xo8: number, fn: (c: Cpu, insn: number) => void): void {
 }
 
 reg60(347, xsxexpsig);
+reg60x3(61, tdiv(0)); // xstdivdp
+reg60x3(125, tdiv(1)); // xvtdivdp
+reg60x3(93, tdiv(2)); // xvtdivsp
+reg60(106, tsqrt(0)); // xstsqrtdp
+reg60(234, tsqrt(1)); // xvtsqrtdp
+reg60(170, tsqrt(2)); // xvtsqrtsp
 reg60(459, xsiexpdp);
 reg60x3(59, xscmpexpdp);
 reg60(362, xststdc(false)); // xststdcdp
