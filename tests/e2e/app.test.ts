@@ -12,6 +12,8 @@ import { defaultGuest } from '../../scripts/guest/manifest.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const CHROMIUM = '/usr/bin/chromium';
+/** expect.poll waits 1 s by default; a busy machine (npm test runs files in parallel) needs more. */
+const POLL = { timeout: 15_000 };
 const artifacts = join(root, 'test-artifacts');
 
 let host: WebHost;
@@ -90,16 +92,16 @@ describe('PPCBox in web mode (chromium)', () => {
     mkdirSync(join(host.core.library.vmsDir, 'vm-broken'));
     writeFileSync(join(host.core.library.vmsDir, 'vm-broken', 'vm.json'), '{ "format": 1, oops');
     await page.goto(host.url);
-    await expect.poll(() => page.getByTestId('problems').textContent()).toMatch(/vm-broken.*vm\.json is not valid JSON/s);
+    await expect.poll(() => page.getByTestId('problems').textContent(), POLL).toMatch(/vm-broken.*vm\.json is not valid JSON/s);
   });
 
   it('refuses a dropped text file on the library; a dropped ISO opens the wizard with it', async () => {
     await page.getByTestId('btn-new').waitFor();
     await dropFile('[data-testid=library]', 'notes.txt', 'text');
-    await expect.poll(() => page.getByTestId('library-notice').textContent()).toMatch(/notes\.txt is not a disk image/);
+    await expect.poll(() => page.getByTestId('library-notice').textContent(), POLL).toMatch(/notes\.txt is not a disk image/);
     await dropFile('[data-testid=library]', 'installer.iso', 'iso');
     await page.getByTestId('wizard').waitFor();
-    await expect.poll(() => page.getByTestId('chosen-image').textContent()).toMatch(/installer\.iso, iso/);
+    await expect.poll(() => page.getByTestId('chosen-image').textContent(), POLL).toMatch(/installer\.iso, iso/);
     await page.getByTestId('wizard-cancel').click();
   });
 
@@ -111,7 +113,7 @@ describe('PPCBox in web mode (chromium)', () => {
     await page.getByTestId('wizard-next').click();
     await page.getByTestId('memory').fill('100');
     await page.getByTestId('wizard-next').click();
-    await expect.poll(() => page.getByTestId('error-memoryMiB').textContent()).toMatch(/Between 256 and 3840/);
+    await expect.poll(() => page.getByTestId('error-memoryMiB').textContent(), POLL).toMatch(/Between 256 and 3840/);
     mkdirSync(artifacts, { recursive: true });
     await page.screenshot({ path: join(artifacts, 'wizard-error.png') });
     await page.getByTestId('memory').fill('1024');
@@ -119,10 +121,10 @@ describe('PPCBox in web mode (chromium)', () => {
     await page.getByTestId('wizard-next').click();
     await page.getByTestId('name').fill('  ');
     await page.getByTestId('wizard-next').click();
-    await expect.poll(() => page.getByTestId('error-name').textContent()).toMatch(/name/);
+    await expect.poll(() => page.getByTestId('error-name').textContent(), POLL).toMatch(/name/);
     await page.getByTestId('name').fill('e2e debian');
     await page.getByTestId('wizard-next').click();
-    await expect.poll(() => page.getByTestId('summary').textContent()).toMatch(/e2e debian.*Default Debian guest.*1024 MiB/s);
+    await expect.poll(() => page.getByTestId('summary').textContent(), POLL).toMatch(/e2e debian.*Default Debian guest.*1024 MiB/s);
     await page.getByTestId('wizard-create').click();
     await page.getByTestId('vm-view').waitFor();
     expect(await page.getByTestId('vm-name').textContent()).toBe('e2e debian');
@@ -135,7 +137,7 @@ describe('PPCBox in web mode (chromium)', () => {
     await expect.poll(() => page.getByTestId('vm-state').textContent(), { timeout: 30_000 }).toBe('Running');
     expect(await page.getByTestId('btn-pause').isDisabled()).toBe(true);
     await waitConsole((t) => /\/ # $/m.test(t), 240_000, 'the shell prompt');
-    await expect.poll(() => page.getByTestId('vm-mips').textContent()).toMatch(/\d+\.\d MIPS/);
+    await expect.poll(() => page.getByTestId('vm-mips').textContent(), POLL).toMatch(/\d+\.\d MIPS/);
     expect(await page.getByTestId('vm-uptime').textContent()).toMatch(/Up \d+:\d\d/);
 
     await page.getByTestId('console').click();
@@ -145,12 +147,12 @@ describe('PPCBox in web mode (chromium)', () => {
 
     // Dropped while running: attached, applies at the next start.
     await dropFile('[data-testid=vm-view]', 'scratch.img', 'raw');
-    await expect.poll(() => page.getByTestId('vm-notice').textContent()).toMatch(/Attached scratch\.img \(raw\).*next start/);
-    await expect.poll(() => page.getByTestId('disk-item').count()).toBe(1);
+    await expect.poll(() => page.getByTestId('vm-notice').textContent(), POLL).toMatch(/Attached scratch\.img \(raw\).*next start/);
+    await expect.poll(() => page.getByTestId('disk-item').count(), POLL).toBe(1);
     expect(await page.getByTestId('disks-pending').isVisible()).toBe(true);
     await dropFile('[data-testid=vm-view]', 'readme.txt', 'text');
-    await expect.poll(() => page.getByTestId('vm-notice').textContent()).toMatch(/readme\.txt was not attached: not a disk image/);
-    await expect.poll(() => page.getByTestId('disk-item').count()).toBe(1);
+    await expect.poll(() => page.getByTestId('vm-notice').textContent(), POLL).toMatch(/readme\.txt was not attached: not a disk image/);
+    await expect.poll(() => page.getByTestId('disk-item').count(), POLL).toBe(1);
 
     mkdirSync(artifacts, { recursive: true });
     await page.screenshot({ path: join(artifacts, 'vm-view.png'), fullPage: true });
@@ -161,9 +163,9 @@ describe('PPCBox in web mode (chromium)', () => {
     await waitConsole((t) => boots(t) >= 2, 120_000, 'the kernel booting again after Reset');
 
     await page.getByTestId('btn-shutdown').click();
-    await expect.poll(() => page.getByTestId('shutdown-note').textContent()).toMatch(/forced off in \d+ s/);
+    await expect.poll(() => page.getByTestId('shutdown-note').textContent(), POLL).toMatch(/forced off in \d+ s/);
     await expect.poll(() => page.getByTestId('vm-state').textContent(), { timeout: 30_000 }).toBe('Stopped');
-    await expect.poll(() => page.getByTestId('last-exit').textContent()).toMatch(/did not power off in time; forced off/);
+    await expect.poll(() => page.getByTestId('last-exit').textContent(), POLL).toMatch(/did not power off in time; forced off/);
     await page.screenshot({ path: join(artifacts, 'vm-stopped.png'), fullPage: true });
   }, 480_000);
 
@@ -171,19 +173,19 @@ describe('PPCBox in web mode (chromium)', () => {
     await page.getByTestId('btn-new').click();
     await page.getByTestId('source-kernel').check();
     await page.getByTestId('wizard-next').click();
-    await expect.poll(() => page.getByTestId('error-kernel').textContent()).toMatch(/Choose a kernel/);
+    await expect.poll(() => page.getByTestId('error-kernel').textContent(), POLL).toMatch(/Choose a kernel/);
     await page.setInputFiles('#f-kernel', { name: 'vmlinux-fake', mimeType: 'application/octet-stream', buffer: Buffer.from('not an ELF kernel\n') });
-    await expect.poll(() => page.getByTestId('wizard-page-0').textContent()).toMatch(/vmlinux-fake/);
+    await expect.poll(() => page.getByTestId('wizard-page-0').textContent(), POLL).toMatch(/vmlinux-fake/);
     for (let i = 0; i < 3; i++) await page.getByTestId('wizard-next').click();
     await page.getByTestId('name').fill('broken kernel');
     await page.getByTestId('wizard-next').click();
     await page.getByTestId('wizard-create').click();
-    await expect.poll(() => page.getByTestId('vm-name').textContent()).toBe('broken kernel');
+    await expect.poll(() => page.getByTestId('vm-name').textContent(), POLL).toBe('broken kernel');
     await page.getByTestId('btn-start').click();
     await expect.poll(() => page.getByTestId('vm-state').textContent(), { timeout: 30_000 }).toBe('Crashed');
-    await expect.poll(() => page.getByTestId('last-exit').textContent()).toMatch(/The VM crashed: cannot start: .*vmlinux-fake/);
+    await expect.poll(() => page.getByTestId('last-exit').textContent(), POLL).toMatch(/The VM crashed: cannot start: .*vmlinux-fake/);
     // The other VM is untouched.
-    await expect.poll(() => page.getByTestId('vm-item').count()).toBe(2);
+    await expect.poll(() => page.getByTestId('vm-item').count(), POLL).toBe(2);
     await page.screenshot({ path: join(artifacts, 'vm-crashed.png'), fullPage: true });
   }, 60_000);
 });
