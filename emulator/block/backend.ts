@@ -47,6 +47,13 @@ export interface BlockBackend {
   read(offset: number, length: number): Promise<Uint8Array>;
   readInto(offset: number, dest: Uint8Array): Promise<void>;
   write(offset: number, data: Uint8Array): Promise<void>;
+  /**
+   * Scatter/gather forms (a virtio request's segments, e.g. views of guest RAM, which
+   * may be SharedArrayBuffer-backed): the segments follow each other from `offset`;
+   * only their total length must be a multiple of 512.
+   */
+  readv(offset: number, bufs: readonly Uint8Array[]): Promise<void>;
+  writev(offset: number, bufs: readonly Uint8Array[]): Promise<void>;
   /** Resolves once everything written before it is on stable storage (fdatasync). */
   flush(): Promise<void>;
   /** A hint: the range's content becomes unspecified (zeros or old data). */
@@ -127,6 +134,12 @@ export class Mutex {
     );
     return result;
   }
+}
+
+export function totalLength(bufs: readonly Uint8Array[]): number {
+  let n = 0;
+  for (const b of bufs) n += b.length;
+  return n;
 }
 
 export const ZERO_CHUNK = new Uint8Array(1 << 20);

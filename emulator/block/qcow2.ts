@@ -28,6 +28,7 @@ import {
   preadFull,
   pwriteFull,
   readOnlyError,
+  totalLength,
 } from './backend.js';
 import { QCOW_MAGIC } from './probe.js';
 
@@ -517,6 +518,37 @@ export class Qcow2Backend implements BlockBackend {
         await this.readAt(offset, dest);
       } catch (e) {
         throw hostError(this.path, `read at ${offset}`, e);
+      }
+    });
+  }
+
+  async readv(offset: number, bufs: readonly Uint8Array[]): Promise<void> {
+    checkRequest(this, 'read', offset, totalLength(bufs));
+    return this.mutex.run(async () => {
+      try {
+        let pos = offset;
+        for (const b of bufs) {
+          await this.readAt(pos, b);
+          pos += b.length;
+        }
+      } catch (e) {
+        throw hostError(this.path, `read at ${offset}`, e);
+      }
+    });
+  }
+
+  async writev(offset: number, bufs: readonly Uint8Array[]): Promise<void> {
+    checkRequest(this, 'write', offset, totalLength(bufs));
+    if (this.readOnly) throw readOnlyError(this.path, 'write');
+    return this.mutex.run(async () => {
+      try {
+        let pos = offset;
+        for (const b of bufs) {
+          await this.writeAt(pos, b);
+          pos += b.length;
+        }
+      } catch (e) {
+        throw hostError(this.path, `write at ${offset}`, e);
       }
     });
   }

@@ -9,6 +9,7 @@ import {
   preadFull,
   pwriteFull,
   readOnlyError,
+  totalLength,
   ZERO_CHUNK,
 } from './backend.js';
 import { probeBytes, unsupportedFormat } from './probe.js';
@@ -53,6 +54,21 @@ export class RawBackend implements BlockBackend {
     return buf;
   }
 
+  private guardSector0At(offset: number, data: Uint8Array): void {
+    if (this.probed && offset === 0 && data.length > 0) this.guardSector0(data.subarray(0, Math.min(data.length, 512)));
+  }
+
+  private guardSector0(head: Uint8Array): void {
+    if (!this.probed) return;
+    if (probeBytes(head) === 'qcow2' || unsupportedFormat(head) !== null) {
+      throw new BlockError(
+        'EIO',
+        `${this.path}: write of an image-format header to sector 0 of a probed raw image refused ` +
+          `(open it with format=raw to allow it)`,
+      );
+    }
+  }
+
   async readInto(offset: number, dest: Uint8Array): Promise<void> {
     checkRequest(this, 'read', offset, dest.length);
     await this.readUnchecked(offset, dest);
@@ -69,18 +85,49 @@ export class RawBackend implements BlockBackend {
   async write(offset: number, data: Uint8Array): Promise<void> {
     checkRequest(this, 'write', offset, data.length);
     if (this.readOnly) throw readOnlyError(this.path, 'write');
-    if (this.probed && offset === 0 && data.length > 0) {
-      const head = data.subarray(0, Math.min(data.length, 512));
-      if (probeBytes(head) === 'qcow2' || unsupportedFormat(head) !== null) {
-        throw new BlockError(
-          'EIO',
-          `${this.path}: write of an image-format header to sector 0 of a probed raw image refused ` +
-            `(open it with format=raw to allow it)`,
-        );
-      }
-    }
+    this.guardSector0At(offset, data);
     try {
       await pwriteFull(this.fh, data, offset);
+    } catch (e) {
+      throw hostError(this.path, `write at ${offset}`, e);
+    }
+  }
+
+  async readv(offset: number, bufs: readonly Uint8Array[]): Promise<void> {
+    checkRequest(this, 'read', offset, totalLength(bufs));
+    try {
+      let pos = offset;
+      for (const b of bufs) {
+        await preadFull(this.fh, b, pos);
+        pos += b.length;
+      }
+    } catch (e) {
+      throw hostError(this.path, `read at ${offset}`, e);
+    }
+  }
+
+  async writev(offset: number, bufs: readonly Uint8Array[]): Promise<void> {
+    const total = totalLength(bufs);
+    checkRequest(this, 'write', offset, total);
+    if (this.readOnly) throw readOnlyError(this.path, 'write');
+    if (this.probed && offset === 0 && total > 0) {
+      // The sector-0 guard needs the first sector, which may span segments.
+      const head = new Uint8Array(Math.min(512, total));
+      let n = 0;
+      for (const b of bufs) {
+        if (n >= head.length) break;
+        const take = Math.min(b.length, head.length - n);
+        head.set(b.subarray(0, take), n);
+        n += take;
+      }
+      this.guardSector0(head);
+    }
+    try {
+      let pos = offset;
+      for (const b of bufs) {
+        await pwriteFull(this.fh, b, pos);
+        pos += b.length;
+      }
     } catch (e) {
       throw hostError(this.path, `write at ${offset}`, e);
     }

@@ -144,3 +144,46 @@ describe('data safety', () => {
     checkClean(f);
   });
 });
+
+describe('scatter/gather', () => {
+  for (const fmt of ['raw', 'qcow2'] as const) {
+    it(`${fmt}: readv/writev with odd segments in shared (guest RAM) memory`, async () => {
+      const f = T.path(`sg.${fmt}`);
+      const size = 2 * M;
+      qemuImg('create', '-f', fmt, ...(fmt === 'qcow2' ? ['-o', 'cluster_size=4096'] : []), f, String(size));
+      const mem = new WebAssembly.Memory({ initial: 64, maximum: 64, shared: true });
+      const ram = new Uint8Array(mem.buffer);
+      ram.set(pattern(31, 1 << 20));
+      const shadow = new Uint8Array(size);
+      const b = await openImage(f);
+      const rng = new Rng(5);
+      for (let i = 0; i < 60; i++) {
+        const total = (1 + rng.int(40)) * 512;
+        const off = rng.int((size - total) / 512) * 512;
+        // Split `total` into 1-4 segments at arbitrary byte boundaries, at random RAM spots.
+        const cuts = [0, total];
+        for (let k = rng.int(4); k > 0; k--) cuts.push(1 + rng.int(total - 1));
+        cuts.sort((x, y) => x - y);
+        const segs: Uint8Array[] = [];
+        let p = off;
+        for (let k = 0; k + 1 < cuts.length; k++) {
+          const len = cuts[k + 1] - cuts[k];
+          const at = rng.int((1 << 20) - len);
+          const v = new Uint8Array(mem.buffer, at, len);
+          segs.push(v);
+          shadow.set(v, p);
+          p += len;
+        }
+        await b.writev(off, segs);
+      }
+      // Read back into shared memory through segments too.
+      const out = new Uint8Array(mem.buffer, 1 << 21, size);
+      await b.readv(0, [out.subarray(0, 1000), out.subarray(1000, 5000), out.subarray(5000)]);
+      expect(firstDiff(out, shadow)).toBe(-1);
+      await expect(b.readv(0, [new Uint8Array(100)])).rejects.toMatchObject({ code: 'EINVAL' });
+      await b.close();
+      if (fmt === 'qcow2') checkClean(f);
+      expect(firstDiff(qemuContent(f, T.path(`sg-${fmt}.raw`)), shadow)).toBe(-1);
+    });
+  }
+});
