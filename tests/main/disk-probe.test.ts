@@ -23,6 +23,14 @@ describe('disk image detection by content', () => {
     expect('refusal' in t && t.refusal).toMatch(/not a disk image/);
     expect(probeBytes(new Uint8Array(0), 0)).toEqual({ format: null, refusal: 'the file is empty' });
   });
+  it('names formats the disk backends do not read', () => {
+    const vmdk = new TextEncoder().encode('KDMV'.padEnd(512, '\0'));
+    const r = probeBytes(vmdk, 512);
+    expect(r.format).toBeNull();
+    expect('refusal' in r && r.refusal).toMatch(/VMDK image, which PPCBox does not read/);
+    const qcow1 = Uint8Array.of(0x51, 0x46, 0x49, 0xfb, 0, 0, 0, 1);
+    expect('refusal' in probeBytes(qcow1, 512) && probeBytes(qcow1, 512)).toBeTruthy();
+  });
   it('reads files', () => {
     const d = mkdtempSync(join(tmpdir(), 'ppcbox-probe-'));
     writeFileSync(join(d, 'a.img'), new Uint8Array(4096));
