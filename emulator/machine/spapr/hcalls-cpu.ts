@@ -92,9 +92,22 @@ const VPA_ALIGN = 128;
 const VPA_SHARED_PROC_OFFSET = 9;
 const VPA_SHARED_PROC_VAL = 0x02;
 
-// H_GET_CPU_CHARACTERISTICS (what QEMU reports for TCG with the default, "broken", caps)
+// H_GET_CPU_CHARACTERISTICS. QEMU 7.2 (TCG, default caps) answers 0xbc40.../0xe400...:
+// flushes by the `ori 30,30,0` / `ori 31,31,0` forms, which are plain no-ops here and so
+// cost nothing, and no flush on kernel entry. We answer the same without the two forms we
+// do not implement: the L1D flush by SPR 882 (TRIG2) and the count-cache flush assist (a
+// special bcctr). Reporting neither flush type would make Linux fall back to a flush that
+// loads a 64 KiB area on every kernel exit.
+const CHAR_SPEC_BAR_ORI31 = 1n << (63n - 0n);
+const CHAR_L1D_FLUSH_ORI30 = 1n << (63n - 2n);
+const CHAR_L1D_THREAD_PRIV = 1n << (63n - 4n);
 const CHAR_HON_BRANCH_HINTS = 1n << (63n - 5n);
 const BEHAV_FAVOUR_SECURITY = 1n << 63n;
+const BEHAV_L1D_FLUSH_PR = 1n << (63n - 1n);
+const BEHAV_BNDS_CHK_SPEC_BAR = 1n << (63n - 2n);
+const BEHAV_NO_L1D_FLUSH_ENTRY = 1n << (63n - 5n);
+const CPU_CHARACTERISTICS = CHAR_SPEC_BAR_ORI31 | CHAR_L1D_FLUSH_ORI30 | CHAR_L1D_THREAD_PRIV | CHAR_HON_BRANCH_HINTS;
+const CPU_BEHAVIOUR = BEHAV_FAVOUR_SECURITY | BEHAV_L1D_FLUSH_PR | BEHAV_BNDS_CHK_SPEC_BAR | BEHAV_NO_L1D_FLUSH_ENTRY;
 
 /** Per-vCPU PAPR registrations (VPA, DTL, SLB shadow), kept in the vCPU's shared block. */
 function vpaField(c: Cpu, off: number): number {
@@ -349,8 +362,8 @@ export function registerCpuHcalls(t: HcallTable, h: CpuHcallHost): void {
 
   t.register(H_GET_CPU_CHARACTERISTICS, 'H_GET_CPU_CHARACTERISTICS', (c) => {
     h.bql.assertHeld('H_GET_CPU_CHARACTERISTICS');
-    ret(c, 1, CHAR_HON_BRANCH_HINTS);
-    ret(c, 2, BEHAV_FAVOUR_SECURITY);
+    ret(c, 1, CPU_CHARACTERISTICS);
+    ret(c, 2, CPU_BEHAVIOUR);
     return H_SUCCESS;
   });
 
