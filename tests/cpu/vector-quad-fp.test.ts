@@ -129,4 +129,19 @@ describe('quad precision', () => {
     }
     expectOracle('half precision', cases);
   });
+  it('xsrqpi[x], xsrqpxp', () => {
+    const cases: OracleCase[] = [];
+    const R = [...Q, 0x3ffe0000000000000000000000000000n, 0xbffe0000000000000000000000000000n, 0x3fff8000000000000000000000000000n,
+      0x40008000000000000000000000000000n, 0xc0004000000000000000000000000000n, 0x3ffdffffffffffffffffffffffffffffn,
+      0x406f0000000000000000000000000001n, 0x3fff0000000000008000000000000000n, 0x3fff0000000000018000000000000000n];
+    for (const q of R) {
+      for (const [r, rmc] of [[0, 0], [0, 3], [1, 0], [1, 1], [1, 2], [1, 3]]) {
+        for (const fpscr of [0n, 2n]) {
+          cases.push({ asm: `xsrqpi ${r},2,3,${rmc}; xsrqpix ${r},4,3,${rmc}`, vsr: { 35: q }, fpscr, compare: ['vsr', 'fpscr'] });
+          if (!(r === 0 && rmc === 0)) cases.push({ asm: `xsrqpxp ${r},2,3,${rmc}`, vsr: { 35: q }, fpscr, compare: ['vsr', 'fpscr'] });
+        }
+      }
+    }
+    expectOracle('xsrqpi', cases);
+  });
 });

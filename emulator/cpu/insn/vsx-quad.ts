@@ -661,6 +661,76 @@ export function xssqrtqp(c: Cpu, insn: number): void {
   commitQ(c, vr(insn, 21));
 }
 
+// ---------------------------------------------------------------- round to integer / to x87 precision
+
+const XP: Format = { p: 64, ebits: 15, bias: 16383 };
+
+/** Rounding mode of xsrqpi/xsrqpxp from R (bit 15) and RMC (bits 21:22); 4 = ties away. */
+function rqpMode(insn: number, fpscr: number): number {
+  const r = (insn >>> 16) & 1;
+  const rmc = (insn >>> 9) & 3;
+  if (r === 1) return rmc;
+  if (rmc === 3) return fpscr & RN_MASK;
+  return 4; // RMC 0 (1 and 2 are reserved; treated the same)
+}
+
+/**
+ * xsrqpi[x]: VRB rounded to an integral value; the inexact result is reported only by
+ * the "x" form (EX, bit 31). xsrqpxp: VRB rounded to 64-bit (x87 extended) precision.
+ */
+function xsrqp(toInt: boolean) {
+  return (c: Cpu, insn: number): void => {
+    needVSX(c);
+    const fpscr = c.u32[c.w + FPSCR_W];
+    const b = getQ(c, vr(insn, 11));
+    const mode = rqpMode(insn, fpscr);
+    if (nanResult(fpscr, b, b, null, 0)) {
+      // Through x87 precision a NaN keeps only the top 63 fraction bits.
+      if (!toInt) rBits &= ~((1n << 49n) - 1n);
+    } else {
+      decode(b, QUAD);
+      if (dCls !== C_FINITE) {
+        resultBits(b, 0);
+      } else if (!toInt) {
+        round(dNeg, dM, dE, false, XP, mode === 4 ? 0 : mode, false);
+        const exc = rExc;
+        const stat = rStat;
+        decode(rBits, XP);
+        if (dCls === C_FINITE) round(dNeg, dM, dE, false, QUAD, 0, false);
+        else resultBits((dNeg ? SIGN : 0n) | (dCls === C_INF ? 0x7fffn << 112n : 0n), 0);
+        rExc = exc;
+        rStat = stat;
+      } else if (dE >= 0) {
+        resultBits(b, 0);
+      } else {
+        const s = BigInt(-dE);
+        const q = dE < -200 ? 0n : dM >> s;
+        const rem = dE < -200 ? dM : dM - (q << s);
+        const half = dE < -200 ? -1n : 1n << (s - 1n);
+        let inc = false;
+        if (rem !== 0n) {
+          if (mode === 4) inc = half >= 0n && rem >= half;
+          else if (mode === 0) inc = half >= 0n && (rem > half || (rem === half && (q & 1n) === 1n));
+          else if (mode === 2) inc = !dNeg;
+          else if (mode === 3) inc = dNeg;
+        }
+        const v = inc ? q + 1n : q;
+        const neg = dNeg;
+        if (v === 0n) resultBits(neg ? SIGN : 0n, 0);
+        else round(neg, v, 0, false, QUAD, 0, false);
+        if (rem !== 0n && (insn & 1) !== 0) {
+          rExc = XX;
+          rStat = FI;
+        } else {
+          rExc = 0;
+          rStat = 0;
+        }
+      }
+    }
+    commitQ(c, vr(insn, 21));
+  };
+}
+
 // ---------------------------------------------------------------- half precision (XX2 sub-forms)
 
 /**
@@ -767,3 +837,8 @@ regFPX(OP63, 164, xscmpexpqp);
 regFPX(OP63, 836, xscvqp);
 regFPX(OP63, 868, xsiexpqp);
 regFPX(OP63, 708, xststdcqp);
+// Z23-forms: RMC (bits 21:22) sits in the top of the 10-bit index.
+for (let rmc = 0; rmc < 4; rmc++) {
+  regFPX(OP63, (rmc << 8) | 5, xsrqp(true)); // xsrqpi[x]
+  regFPX(OP63, (rmc << 8) | 37, xsrqp(false)); // xsrqpxp
+}
