@@ -13,7 +13,7 @@
 //   then are the references it dropped released (a freed cluster is never reused while
 //   an on-disk table might still point at it).
 // Refcounts are always kept exact, so lazy refcounts (and the dirty bit they need) are
-// never used; an image left dirty by QEMU is refused for writing (refcounts unknown).
+// never used; an image QEMU left dirty gets its refcounts rebuilt on a writable open.
 // Requests run one at a time (Mutex); big reads are split into runs of contiguous host
 // clusters, one pread each.
 import { type FileHandle, open } from 'node:fs/promises';
@@ -314,13 +314,6 @@ export class Qcow2Backend implements BlockBackend {
             `${path}: the qcow2 image is marked corrupt; repair it with "qemu-img check -r all ${path}" or open it read-only`,
           );
         }
-        if (h.incompatible & INCOMPAT_DIRTY) {
-          throw new BlockError(
-            'EIO',
-            `${path}: the qcow2 image was not closed cleanly (dirty, lazy refcounts): its refcounts must be ` +
-              `rebuilt first with "qemu-img check -r all ${path}" (or open it read-only)`,
-          );
-        }
       }
       if (h.backingFile !== '') {
         let fmt: ImageFormat | undefined;
@@ -341,6 +334,9 @@ export class Qcow2Backend implements BlockBackend {
         await pwriteFull(fh, b, 88);
         await fh.datasync();
       }
+      // Left dirty by a QEMU using lazy refcounts: its refcounts are stale. Rebuild them
+      // from the tables (as QEMU does when it opens such an image), then clear the bit.
+      if (!readOnly && h.incompatible & INCOMPAT_DIRTY) await q.repairRefcounts(st.size);
       return q;
     } catch (e) {
       await fh.close();
@@ -383,6 +379,128 @@ export class Qcow2Backend implements BlockBackend {
         }
       }
     }
+  }
+
+  // ------------------------------------------------------------------ repair
+
+  /**
+   * Recounts every reference (header, L1/L2 tables, data, refcount structures, the
+   * snapshot table and each snapshot's tables), rewrites refcounts and COPIED flags that
+   * disagree, and clears the dirty bit. Images whose damage goes beyond stale counts
+   * (references past the end of the file, missing refcount blocks) are left to
+   * `qemu-img check -r all`.
+   */
+  private async repairRefcounts(fileSize: number): Promise<void> {
+    const cs = this.cs;
+    const h = this.header;
+    const n = Math.ceil(fileSize / cs);
+    const refs = new Uint32Array(n);
+    const cannot = (why: string): BlockError =>
+      new BlockError(
+        'EIO',
+        `${this.path}: the qcow2 image was not closed cleanly and its refcounts cannot be rebuilt here (${why}); ` +
+          `repair it with "qemu-img check -r all ${this.path}" or open it read-only`,
+      );
+    const ref = (off: number, len: number): void => {
+      if (len <= 0) return;
+      const first = Math.floor(off / cs);
+      const last = Math.floor((off + len - 1) / cs);
+      if (!(last < n)) throw cannot(`a reference to host offset ${off} lies past the end of the file`);
+      for (let c = first; c <= last; c++) refs[c]++;
+    };
+    const rd = async (off: number, len: number): Promise<DataView> => {
+      const b = new Uint8Array(len);
+      await preadFull(this.fh, b, off);
+      return new DataView(b.buffer);
+    };
+    const walkL1 = async (l1: DataView, entries: number): Promise<void> => {
+      for (let i = 0; i < entries; i++) {
+        const l2 = (l1.getUint32(i * 8) & OFFSET_HI) * TWO32 + ((l1.getUint32(i * 8 + 4) & OFFSET_LO) >>> 0);
+        if (l2 === 0) continue;
+        if (l2 % cs !== 0) throw cannot(`L2 table at unaligned offset ${l2}`);
+        ref(l2, cs);
+        const t = await this.getTable(this.l2Cache, l2, true);
+        for (let j = 0; j < this.l2Entries; j++) {
+          const hi = t.dv.getUint32(j * 8);
+          const lo = t.dv.getUint32(j * 8 + 4);
+          if (hi & OFLAG_COMPRESSED_HI) {
+            const [off, len] = this.compressedRange(hi, lo);
+            ref(off, len);
+            continue;
+          }
+          const off = (hi & OFFSET_HI) * TWO32 + ((lo & OFFSET_LO) >>> 0);
+          if (off !== 0) ref(off, cs);
+        }
+      }
+    };
+    ref(0, cs);
+    ref(h.l1TableOffset, h.l1Size * 8);
+    ref(this.refTableOffset, this.refTable.length * 8);
+    for (let i = 0; i < this.refTable.length; i++) if (this.refTable[i] !== 0) ref(this.refTable[i], cs);
+    if (h.nbSnapshots > 0) {
+      let p = h.snapshotsOffset;
+      for (let k = 0; k < h.nbSnapshots; k++) {
+        const e = await rd(p, 40);
+        const l1Off = e.getUint32(0) * TWO32 + e.getUint32(4);
+        const l1Size = e.getUint32(8);
+        const entryLen = 40 + e.getUint32(36) + e.getUint16(12) + e.getUint16(14);
+        if (l1Size * 8 > MAX_L1_BYTES || l1Off % cs !== 0) throw cannot(`snapshot ${k} has a bad L1 table`);
+        ref(l1Off, l1Size * 8);
+        await walkL1(await rd(l1Off, l1Size * 8), l1Size);
+        p += (entryLen + 7) & ~7;
+      }
+      ref(h.snapshotsOffset, p - h.snapshotsOffset);
+    }
+    const active = new DataView(this.l1.buffer.slice(0)); // big-endian image of the L1 words
+    for (let i = 0; i < this.l1.length; i++) active.setUint32(i * 4, this.l1[i]);
+    await walkL1(active, h.l1Size);
+    // Every referenced cluster needs a refcount block.
+    for (let c = 0; c < n; c++) {
+      if (refs[c] === 0) continue;
+      const rbi = Math.floor(c / this.rbEntries);
+      if (rbi >= this.refTable.length || this.refTable[rbi] === 0) throw cannot(`cluster ${c} has no refcount block`);
+    }
+    const max = h.refcountOrder >= 6 ? Number.MAX_SAFE_INTEGER : 2 ** 2 ** h.refcountOrder - 1;
+    for (let rbi = 0; rbi < this.refTable.length; rbi++) {
+      if (this.refTable[rbi] === 0) continue;
+      const rb = await this.getTable(this.rbCache, this.refTable[rbi], false);
+      for (let j = 0; j < this.rbEntries; j++) {
+        const c = rbi * this.rbEntries + j;
+        const want = c < n ? refs[c] : 0;
+        if (want > max) throw cannot(`cluster ${c} is referenced ${want} times, more than ${h.refcountOrder}-bit refcounts hold`);
+        if (this.rcGet(rb, j) !== want) this.rcSet(rb, j, want);
+      }
+    }
+    // COPIED flags of the active tables: set exactly when the refcount is 1.
+    for (let i = 0; i < h.l1Size; i++) {
+      const l2 = this.l1Off(i);
+      if (l2 === 0) continue;
+      const copied = refs[l2 / cs] === 1 ? OFLAG_COPIED_HI : 0;
+      if ((this.l1[2 * i] & OFLAG_COPIED_HI) !== copied) {
+        this.l1[2 * i] = ((this.l1[2 * i] & ~OFLAG_COPIED_HI) | copied) >>> 0;
+        if (i < this.l1DirtyLo) this.l1DirtyLo = i;
+        if (i > this.l1DirtyHi) this.l1DirtyHi = i;
+      }
+      const t = await this.getTable(this.l2Cache, l2, true);
+      for (let j = 0; j < this.l2Entries; j++) {
+        const hi = t.dv.getUint32(j * 8);
+        if (hi & OFLAG_COMPRESSED_HI) continue;
+        const off = (hi & OFFSET_HI) * TWO32 + ((t.dv.getUint32(j * 8 + 4) & OFFSET_LO) >>> 0);
+        if (off === 0) continue;
+        const c = refs[off / cs] === 1 ? OFLAG_COPIED_HI : 0;
+        if ((hi & OFLAG_COPIED_HI) !== c) {
+          t.dv.setUint32(j * 8, ((hi & ~OFLAG_COPIED_HI) | c) >>> 0);
+          t.dirty = true;
+        }
+      }
+    }
+    this.freeHint = 0;
+    await this.flushMetadata();
+    const b = new Uint8Array(4);
+    new DataView(b.buffer).setUint32(0, (h.incompatible & ~INCOMPAT_DIRTY) >>> 0);
+    await pwriteFull(this.fh, b, 76);
+    await this.fh.datasync();
+    h.incompatible &= ~INCOMPAT_DIRTY;
   }
 
   // ------------------------------------------------------------------ caches

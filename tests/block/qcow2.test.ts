@@ -1,4 +1,5 @@
 // qcow2 reader/writer against images made and checked by Debian's qemu-img/qemu-io.
+import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync, openSync, writeSync, closeSync, readSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openImage } from '../../emulator/block/open.js';
@@ -355,26 +356,57 @@ describe('qcow2 features and refusals', () => {
     }
   });
 
-  it('dirty (lazy refcounts) and corrupt images: readable, refused for writing', async () => {
+  it('corrupt images: readable, refused for writing', async () => {
     const f = fresh();
-    qemuImg('create', '-f', 'qcow2', '-o', 'lazy_refcounts=on', f, '1M');
+    qemuImg('create', '-f', 'qcow2', f, '1M');
     qemuIo(f, 'qcow2', 'write -P 0x31 0 64k');
     const flags = peek(f, 72, 8);
-    patch(f, 79, [flags[7] | 1]); // dirty
-    await expect(openImage(f)).rejects.toThrow(/not closed cleanly.*qemu-img check -r all/);
+    patch(f, 79, [flags[7] | 2]); // corrupt
+    await expect(openImage(f)).rejects.toThrow(/marked corrupt.*qemu-img check -r all/);
     const r = await openImage(f, { readOnly: true });
     expect((await r.read(0, 512))[0]).toBe(0x31);
     await r.close();
-    patch(f, 79, [flags[7] | 2]); // corrupt
-    await expect(openImage(f)).rejects.toThrow(/marked corrupt/);
-    await (await openImage(f, { readOnly: true })).close();
-    // A lazy_refcounts image that is clean is written with exact refcounts.
-    patch(f, 79, [flags[7]]);
-    const w = await openImage(f);
-    await w.write(128 * 1024, new Uint8Array(4096).fill(3));
-    await w.close();
-    checkClean(f);
-    expect(peek(f, 79, 1)[0] & 1).toBe(0);
+  });
+
+  it('dirty images left by a killed QEMU with lazy refcounts: read-only untouched, writable repaired', async () => {
+    for (const extra of ['plain', 'snapshot+compressed']) {
+      const f = fresh();
+      if (extra === 'plain') {
+        qemuImg('create', '-f', 'qcow2', '-o', 'lazy_refcounts=on,cluster_size=4096', f, '8M');
+      } else {
+        const raw = T.path(`dirty${n}.raw`);
+        writeFileSync(raw, new Uint8Array(8 * M).fill(0x0c));
+        qemuImg('convert', '-c', '-O', 'qcow2', '-o', 'lazy_refcounts=on,cluster_size=4096', raw, f);
+        qemuImg('snapshot', '-c', 'before', f);
+      }
+      // qemu-io writes and flushes, then dies without closing: refcounts stay stale.
+      const q = spawn('qemu-io', ['-f', 'qcow2', '-c', 'write -P 0x21 0 1m', '-c', 'write -P 0x22 3m 512k', '-c', 'flush', '-c', 'sleep 100000', f], {
+        stdio: 'ignore',
+      });
+      await new Promise((r) => setTimeout(r, 700));
+      await new Promise<void>((r) => {
+        q.on('exit', () => r());
+        q.kill('SIGKILL');
+      });
+      expect(peek(f, 79, 1)[0] & 1).toBe(1);
+      expect(run('qemu-img', ['check', f]).out).toMatch(/ERROR|Leaked/);
+      const bytes = readFileSync(f);
+      const ro = await openImage(f, { readOnly: true });
+      const want = await ro.read(0, 8 * M);
+      await ro.close();
+      expect(Buffer.compare(readFileSync(f), bytes)).toBe(0);
+      expect(want[0]).toBe(0x21);
+      expect(want[3 * M]).toBe(0x22);
+      const w = await openImage(f);
+      expect(firstDiff(await w.read(0, 8 * M), want)).toBe(-1);
+      await w.write(6 * M, new Uint8Array(64 * 1024).fill(0x23));
+      want.fill(0x23, 6 * M, 6 * M + 64 * 1024);
+      await w.close();
+      expect(peek(f, 79, 1)[0] & 1).toBe(0);
+      checkClean(f);
+      expect(firstDiff(qemuContent(f, T.path(`dirty${n}.out`)), want)).toBe(-1);
+      if (extra !== 'plain') expect(qemuContent(f, T.path(`dirty${n}.snap`), 'before')[0]).toBe(0x0c);
+    }
   });
 
   it('clears autoclear bits (dirty bitmaps it does not maintain) when writing', async () => {
