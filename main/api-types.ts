@@ -75,7 +75,7 @@ export interface NewVmInput {
   source: { kind: 'default' } | { kind: 'kernel'; kernel: string; initrd?: string } | { kind: 'disk'; image: string };
 }
 
-export type VmState = 'stopped' | 'starting' | 'running' | 'shutting-down' | 'crashed';
+export type VmState = 'stopped' | 'starting' | 'running' | 'paused' | 'shutting-down' | 'crashed';
 
 export interface VmRuntime {
   state: VmState;
@@ -133,6 +133,8 @@ export interface ApiMethods {
   rename(id: string, name: string): VmConfig;
   start(id: string): void;
   reset(id: string): void;
+  pause(id: string): void;
+  resume(id: string): void;
   shutdown(id: string): void;
   forceOff(id: string): void;
   consoleInput(id: string, data: Uint8Array): void;

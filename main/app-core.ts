@@ -249,6 +249,16 @@ export class AppCore implements ApiMethods {
     this.supervisor.reset(id);
   }
 
+  pause(id: string): void {
+    this.running(id);
+    this.supervisor.pause(id);
+  }
+
+  resume(id: string): void {
+    this.running(id);
+    this.supervisor.resume(id);
+  }
+
   shutdown(id: string): void {
     this.running(id);
     this.supervisor.shutdown(id, this.shutdownTimeoutMs);
@@ -322,6 +332,8 @@ const ARGS: Record<ApiMethodName, Check[]> = {
   rename: [id, text],
   start: [id],
   reset: [id],
+  pause: [id],
+  resume: [id],
   shutdown: [id],
   forceOff: [id],
   consoleInput: [id, bytes],

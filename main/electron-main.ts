@@ -11,14 +11,19 @@ import { isFromVm } from '../emulator/host/vm-protocol.js';
 import type { FromVm } from '../emulator/host/vm-protocol.js';
 import type { VmChild } from './vm-launcher.js';
 
+// This file is bundled to out/main/index.js; the checkout is two levels up.
 const here = dirname(fileURLToPath(import.meta.url));
+const ROOT = join(here, '..', '..');
 const RENDERER_INDEX = join(here, '..', 'renderer', 'index.html');
 const PRELOAD = join(here, 'preload.cjs');
-const VM_PROCESS = join(here, 'vm-process.js');
+// The VM process runs from the sources through tsx, like in web mode; its vCPU worker
+// threads find their entry next to it (emulator/host/vcpu-thread-entry.mjs). A packaged
+// build needs the emulator compiled to JS (PPCBOX_COMPILED) and unpacked from the asar.
+const VM_PROCESS = join(ROOT, 'emulator', 'host', 'vm-process.ts');
 
 /** utilityProcess flavour of the VM launcher (vm-launcher.ts has the fork one). */
 function utilityLauncher(): VmChild {
-  const p = utilityProcess.fork(VM_PROCESS, [], { serviceName: 'PPCBox VM', stdio: ['ignore', 'inherit', 'pipe'] });
+  const p = utilityProcess.fork(VM_PROCESS, [], { serviceName: 'PPCBox VM', cwd: ROOT, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'pipe'] });
   let stderr = '';
   p.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString('utf8')).slice(-4000)));
   const msgs: Array<(m: FromVm) => void> = [];

@@ -56,7 +56,6 @@ if (electron !== null) {
   const esbuild = join(nm, 'esbuild', 'bin', 'esbuild');
   const common = ['--bundle', '--platform=node', '--target=node20', '--external:electron', '--log-level=warning'];
   run(esbuild, [join(root, 'main', 'electron-main.ts'), '--format=esm', `--outfile=${join(root, 'out', 'main', 'index.js')}`, ...common]);
-  run(esbuild, [join(root, 'emulator', 'host', 'vm-process.ts'), '--format=esm', `--outfile=${join(root, 'out', 'main', 'vm-process.js')}`, ...common]);
   run(esbuild, [join(root, 'main', 'preload.ts'), '--format=cjs', `--outfile=${join(root, 'out', 'main', 'preload.cjs')}`, ...common]);
   say('opening PPCBox');
   const p = spawn(electron, [join(root, 'out', 'main', 'index.js')], { cwd: root, stdio: 'inherit' });

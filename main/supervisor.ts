@@ -152,6 +152,14 @@ export class Supervisor {
     this.get(id).child.send({ t: 'reset' });
   }
 
+  pause(id: string): void {
+    this.get(id).child.send({ t: 'pause' });
+  }
+
+  resume(id: string): void {
+    this.get(id).child.send({ t: 'resume' });
+  }
+
   shutdown(id: string, timeoutMs: number): void {
     const vm = this.get(id);
     vm.child.send({ t: 'shutdown', timeoutMs: Math.min(timeoutMs, MAX_SHUTDOWN_TIMEOUT_MS) });

@@ -14,7 +14,7 @@ export class ApiCallError extends Error {
 }
 
 const METHODS: ApiMethodName[] = [
-  'list', 'create', 'remove', 'rename', 'start', 'reset', 'shutdown', 'forceOff',
+  'list', 'create', 'remove', 'rename', 'start', 'reset', 'pause', 'resume', 'shutdown', 'forceOff',
   'consoleInput', 'consoleHistory', 'attachDisk', 'detachDisk', 'fileInfo',
 ];
 

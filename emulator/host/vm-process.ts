@@ -95,7 +95,15 @@ export class VmProcess {
         this.machine?.input(m.data);
         break;
       case 'reset':
+        // The machine's reset runs the vCPUs again afterwards: a paused VM runs too.
         this.machine?.requestReset();
+        if (this.state === 'paused') this.setState('running');
+        break;
+      case 'pause':
+        void this.pause();
+        break;
+      case 'resume':
+        this.resume();
         break;
       case 'shutdown':
         this.shutdown(m.timeoutMs);
@@ -139,6 +147,8 @@ export class VmProcess {
         bootargs: cfg.bootargs,
         consoleOut: (b) => this.console(b),
         log: (line) => this.send({ t: 'log', line }),
+        // One worker thread per vCPU (DESIGN.md), as `ppcbox run`; pause() needs it.
+        threads: true,
       });
     } catch (e) {
       this.end('error', `cannot start: ${e instanceof Error ? e.message : String(e)}`);
@@ -158,6 +168,34 @@ export class VmProcess {
       (r) => this.finished(r),
       (e: unknown) => this.end('error', `emulator failure: ${e instanceof Error ? e.message : String(e)}`),
     );
+  }
+
+  private setState(s: VmStatus['state']): void {
+    this.state = s;
+    this.send({ t: 'status', status: this.status() });
+  }
+
+  private pausing = false;
+
+  private async pause(): Promise<void> {
+    const m = this.machine;
+    if (m === null || this.state !== 'running' || this.pausing) return;
+    this.pausing = true;
+    try {
+      await m.pause();
+    } finally {
+      this.pausing = false;
+    }
+    if (this.state === 'running' && !this.ended) {
+      this.mips = 0;
+      this.setState('paused');
+    }
+  }
+
+  private resume(): void {
+    if (this.machine === null || this.state !== 'paused') return;
+    this.machine.resume();
+    this.setState('running');
   }
 
   private sample(): void {
@@ -206,6 +244,7 @@ export class VmProcess {
       this.forceOff();
       return;
     }
+    if (this.state === 'paused') this.resume();
     if (this.state !== 'running') return;
     this.state = 'shutting-down';
     this.forceOffAt = Date.now() + timeoutMs;

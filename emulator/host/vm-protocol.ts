@@ -18,7 +18,7 @@ export interface VmBootConfig {
 
 export type DiskFormat = 'raw' | 'qcow2' | 'iso';
 
-export type VmRunState = 'starting' | 'running' | 'shutting-down' | 'stopped';
+export type VmRunState = 'starting' | 'running' | 'paused' | 'shutting-down' | 'stopped';
 
 export type VmExitKind =
   /** The guest powered itself off (RTAS power-off). */
@@ -35,6 +35,9 @@ export type ToVm =
   | { t: 'start'; config: VmBootConfig }
   | { t: 'input'; data: Uint8Array }
   | { t: 'reset' }
+  /** Stop every vCPU at an instruction boundary (guest time keeps running). */
+  | { t: 'pause' }
+  | { t: 'resume' }
   /** Ask the guest to power off; force off after timeoutMs (no EPOW event exists yet). */
   | { t: 'shutdown'; timeoutMs: number }
   | { t: 'force-off' }
@@ -96,6 +99,8 @@ export function isToVm(v: unknown): v is ToVm {
     case 'shutdown':
       return isFiniteIn(v.timeoutMs, 0, MAX_SHUTDOWN_TIMEOUT_MS);
     case 'reset':
+    case 'pause':
+    case 'resume':
     case 'force-off':
     case 'status':
       return true;
@@ -104,7 +109,7 @@ export function isToVm(v: unknown): v is ToVm {
   }
 }
 
-const RUN_STATES: readonly string[] = ['starting', 'running', 'shutting-down', 'stopped'];
+const RUN_STATES: readonly string[] = ['starting', 'running', 'paused', 'shutting-down', 'stopped'];
 const EXIT_KINDS: readonly string[] = ['poweroff', 'forced', 'guest-terminated', 'error'];
 
 export function isFromVm(v: unknown): v is FromVm {

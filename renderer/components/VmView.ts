@@ -21,7 +21,7 @@ export default defineComponent({
 
     const id = computed(() => props.vm.config.id);
     const state = computed(() => props.vm.runtime.state);
-    const live = computed(() => state.value === 'starting' || state.value === 'running' || state.value === 'shutting-down');
+    const live = computed(() => state.value === 'starting' || state.value === 'running' || state.value === 'paused' || state.value === 'shutting-down');
     watch(state, (s, prev) => {
       if (s === 'starting' && prev !== 'starting') runCount.value++;
     });
@@ -64,7 +64,9 @@ export default defineComponent({
           ]),
           h('div', { class: 'toolbar', role: 'toolbar' }, [
             button('Start', 'btn-start', stopped, 'Power on the VM', () => void lib.act(id.value, 'start'), 'primary'),
-            button('Pause', 'btn-pause', false, 'Pause/Resume is not available yet: it needs the vCPU pause() of the SMP work.', () => {}),
+            state.value === 'paused'
+              ? button('Resume', 'btn-resume', true, 'Let the vCPUs run again', () => void lib.act(id.value, 'resume'))
+              : button('Pause', 'btn-pause', state.value === 'running', 'Stop every vCPU at an instruction boundary (the guest clock keeps running)', () => void lib.act(id.value, 'pause')),
             button('Reset', 'btn-reset', live.value, 'Hard machine reset: the VM reboots at once, as a reset button would.', () => void lib.act(id.value, 'reset')),
             button(
               'Shut down',
@@ -93,7 +95,7 @@ export default defineComponent({
             h('div', { class: 'screen', 'data-testid': 'screen' }, [
               h('div', { class: 'no-display' }, [h('strong', 'No display device'), h('span', 'This VM has no graphics card; use the console below.')]),
             ]),
-            h(ConsoleView, { vmId: id.value, running: state.value === 'running' || state.value === 'shutting-down', runCount: runCount.value }),
+            h(ConsoleView, { vmId: id.value, running: state.value === 'running' || state.value === 'paused' || state.value === 'shutting-down', runCount: runCount.value }),
           ]),
           h('div', { class: 'disks', 'data-testid': 'disks' }, [
             h('h3', 'Disks'),

@@ -72,7 +72,7 @@ export const useLibrary = defineStore('library', () => {
   }
 
   /** Run a toolbar action; a refusal becomes the VM's notice instead of an exception. */
-  async function act(id: string, what: 'start' | 'reset' | 'shutdown' | 'forceOff' | 'remove'): Promise<boolean> {
+  async function act(id: string, what: 'start' | 'reset' | 'pause' | 'resume' | 'shutdown' | 'forceOff' | 'remove'): Promise<boolean> {
     delete notices.value[id];
     try {
       await bridge().api[what](id);
@@ -161,6 +161,7 @@ export const STATE_LABEL: Record<VmRuntime['state'], string> = {
   stopped: 'Stopped',
   starting: 'Starting',
   running: 'Running',
+  paused: 'Paused',
   'shutting-down': 'Shutting down',
   crashed: 'Crashed',
 };

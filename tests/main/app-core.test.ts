@@ -127,6 +127,12 @@ describe('supervision', () => {
     expect(child.sent.at(-1)).toEqual({ t: 'input', data: enc('ls\r') });
     core.reset(id);
     expect(child.sent.at(-1)).toEqual({ t: 'reset' });
+    core.dispatch('pause', [id]);
+    expect(child.sent.at(-1)).toEqual({ t: 'pause' });
+    child.say({ t: 'status', status: { state: 'paused', uptimeMs: 6, mips: 0, retired: 1, forceOffAt: 0 } });
+    expect(core.supervisor.runtime(id).state).toBe('paused');
+    core.dispatch('resume', [id]);
+    expect(child.sent.at(-1)).toEqual({ t: 'resume' });
     core.shutdown(id);
     expect(child.sent.at(-1)).toEqual({ t: 'shutdown', timeoutMs: 1000 });
     expect(() => core.start(id)).toThrow(/already running/);

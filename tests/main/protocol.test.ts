@@ -8,7 +8,7 @@ describe('VM control protocol guards', () => {
     expect(isToVm({ t: 'start', config: { name: 'x', kernelPath: '/k', bootargs: '', memoryMiB: 1024, smp: 1, disks: [] } })).toBe(true);
     expect(isToVm({ t: 'input', data: enc('a') })).toBe(true);
     expect(isToVm({ t: 'shutdown', timeoutMs: 1000 })).toBe(true);
-    for (const t of ['reset', 'force-off', 'status']) expect(isToVm({ t })).toBe(true);
+    for (const t of ['reset', 'pause', 'resume', 'force-off', 'status']) expect(isToVm({ t })).toBe(true);
     expect(isFromVm({ t: 'status', status: { state: 'running', uptimeMs: 1, mips: 2, retired: 3, forceOffAt: 0 } })).toBe(true);
     expect(isFromVm({ t: 'exit', kind: 'forced', message: 'x', lastLines: ['a'] })).toBe(true);
   });
