@@ -11,11 +11,14 @@
 import type { GuestMemory } from '../memory/guest-memory.js';
 import * as L from './layout.js';
 import { FAULT } from './fault.js';
-import { DISPATCH, XMASK } from './decode.js';
+import { DISPATCH, XMASK, HOT, HOT_SLOT, assignHotSlots } from './decode.js';
 import { readTB } from './timebase.js';
 import { checkAsyncInterrupts, onMsrChanged } from './exceptions.js';
 import { Mmu, ACCESS_READ, ACCESS_WRITE, ACCESS_EXEC, type Access } from './mmu/mmu.js';
 import './insn/index.js';
+
+// Every instruction family has registered by now (imports run first).
+assignHotSlots();
 
 export interface CpuHooks {
   /** `sc 1` from supervisor state: a hypercall. Arguments in r3.., result in r3. */
@@ -180,8 +183,8 @@ export class Cpu {
     this.rIdx = (0 * MMU_IDX_COUNT + d) * TLB_SIZE;
     this.wIdx = (1 * MMU_IDX_COUNT + d) * TLB_SIZE;
     this.xIdx = (2 * MMU_IDX_COUNT + x) * TLB_SIZE;
-    this.fTagLo = NO_TAG;
-    this.endSlice(); // EE may have been enabled: look for pending interrupts now
+    // EE may have been enabled (look for pending interrupts now); IR/LE may have changed.
+    this.dropFetch();
     onMsrChanged(this, oldLo >>> 0, oldHi >>> 0);
   }
 
@@ -192,7 +195,7 @@ export class Cpu {
   set nia(v: bigint) {
     this.pcLo = Number(v & 0xffffffffn);
     this.pcHi = Number((v >> 32n) & 0xffffffffn);
-    this.fTagLo = NO_TAG;
+    this.dropFetch();
   }
 
   /** Read the hot fields from the shared block (after another thread changed it). */
@@ -229,6 +232,8 @@ export class Cpu {
     const u32 = this.u32;
     const dispatch = DISPATCH;
     const xmask = XMASK;
+    const hot = HOT;
+    const hotSlot = HOT_SLOT;
     this.budget = 0;
     let left: number;
     const exitW = this.wi(L.EXIT_REQ);
@@ -236,7 +241,7 @@ export class Cpu {
     for (;;) {
       try {
         for (;;) {
-          if (--this.budget < 0) {
+          if (this.budget <= 0) {
             // Service point: account the slice, take interrupts, honour exit requests.
             const done = this.retired - start;
             left = maxInsns - done;
@@ -246,26 +251,96 @@ export class Cpu {
             }
             checkAsyncInterrupts(this);
             const b = left < this.sliceMax ? left : this.sliceMax;
-            this.budget = b - 1;
+            this.budget = b;
             this.retired += b;
           }
-          const lo = this.pcLo;
+          // A straight-line run: from NIA to the end of its page, until a handler moves
+          // NIA elsewhere or ends the slice (every change to fetch translation or
+          // MSR[LE] ends it too, see dropFetch). The page is checked once per run; the
+          // word itself is read afresh each time, so stores to code take effect at once.
+          let lo = this.pcLo;
           const hi = this.pcHi;
           // Compare the page tag unmasked: NO_TAG (1) must miss even for page 0.
-          if ((lo & -4096) !== this.fTagLo || (hi | 0) !== this.fTagHi) this.refillFetch(lo, hi);
-          const raw = u32[(this.fHost + (lo & 0xffc)) >>> 2];
-          // int32 form: a uint32 >= 2^31 would be boxed as a heap number for every call.
-          const insn = this.le === true ? raw | 0 : bswap32(raw) | 0;
-          this.ciaLo = lo;
-          this.ciaHi = hi;
-          if (lo === -4 || lo === 0xfffffffc) {
-            this.pcLo = 0;
-            this.pcHi = (hi + 1) >>> 0;
-          } else {
-            this.pcLo = lo + 4;
+          if ((lo & -4096) !== this.fTagLo || (hi | 0) !== this.fTagHi) {
+            // A fetch that faults (ISI) counts as the instruction it would have been.
+            this.budget--;
+            this.refillFetch(lo, hi);
+            this.budget++;
           }
-          const op = insn >>> 26;
-          dispatch[(op << 11) | (insn & xmask[op])](this, insn);
+          let p = (this.fHost + (lo & 0xffc)) >>> 2;
+          const le = this.le;
+          this.ciaHi = hi;
+          for (;;) {
+            this.budget--;
+            const raw = u32[p];
+            // int32 form: a uint32 >= 2^31 would be boxed as a heap number for every call.
+            const insn = le === true ? raw | 0 : bswap32(raw) | 0;
+            this.ciaLo = lo;
+            // NIA in the uint32 form the branch handlers write, so a plain compare works.
+            const next = (lo + 4) >>> 0;
+            this.pcLo = next;
+            if (next === 0) this.pcHi = this.sf ? (hi + 1) >>> 0 : 0;
+            const op = insn >>> 26;
+            const key = (op << 11) | (insn & xmask[op]);
+            // One call site per hot handler: monomorphic, so V8 calls or inlines it
+            // directly (see HOT in decode.ts). HOT_MAX cases, no more, no fewer.
+            // prettier-ignore
+            switch (hotSlot[key]) {
+              case 0: dispatch[key](this, insn); break;
+              case 1: hot[1](this, insn); break;
+              case 2: hot[2](this, insn); break;
+              case 3: hot[3](this, insn); break;
+              case 4: hot[4](this, insn); break;
+              case 5: hot[5](this, insn); break;
+              case 6: hot[6](this, insn); break;
+              case 7: hot[7](this, insn); break;
+              case 8: hot[8](this, insn); break;
+              case 9: hot[9](this, insn); break;
+              case 10: hot[10](this, insn); break;
+              case 11: hot[11](this, insn); break;
+              case 12: hot[12](this, insn); break;
+              case 13: hot[13](this, insn); break;
+              case 14: hot[14](this, insn); break;
+              case 15: hot[15](this, insn); break;
+              case 16: hot[16](this, insn); break;
+              case 17: hot[17](this, insn); break;
+              case 18: hot[18](this, insn); break;
+              case 19: hot[19](this, insn); break;
+              case 20: hot[20](this, insn); break;
+              case 21: hot[21](this, insn); break;
+              case 22: hot[22](this, insn); break;
+              case 23: hot[23](this, insn); break;
+              case 24: hot[24](this, insn); break;
+              case 25: hot[25](this, insn); break;
+              case 26: hot[26](this, insn); break;
+              case 27: hot[27](this, insn); break;
+              case 28: hot[28](this, insn); break;
+              case 29: hot[29](this, insn); break;
+              case 30: hot[30](this, insn); break;
+              case 31: hot[31](this, insn); break;
+              case 32: hot[32](this, insn); break;
+              case 33: hot[33](this, insn); break;
+              case 34: hot[34](this, insn); break;
+              case 35: hot[35](this, insn); break;
+              case 36: hot[36](this, insn); break;
+              case 37: hot[37](this, insn); break;
+              case 38: hot[38](this, insn); break;
+              case 39: hot[39](this, insn); break;
+              case 40: hot[40](this, insn); break;
+              case 41: hot[41](this, insn); break;
+              case 42: hot[42](this, insn); break;
+              case 43: hot[43](this, insn); break;
+              case 44: hot[44](this, insn); break;
+              case 45: hot[45](this, insn); break;
+              case 46: hot[46](this, insn); break;
+              case 47: hot[47](this, insn); break;
+              case 48: hot[48](this, insn); break;
+              default: dispatch[key](this, insn);
+            }
+            if (this.budget <= 0 || this.pcLo !== next || this.pcHi !== hi || (next & 0xfff) === 0) break;
+            lo = next;
+            p++;
+          }
         }
       } catch (e) {
         if (e !== FAULT) {
@@ -304,12 +379,22 @@ export class Cpu {
 
   /** Forget the cached fetch page (after icbi, tlbie, MSR or PID changes). */
   invalidateFetch(): void {
+    this.dropFetch();
+  }
+
+  /**
+   * Forget the fetch page and end the slice: the run loop fetches a straight line of
+   * words from a page it checked once, so anything that may change what the next fetch
+   * translates to must send it back to its service point.
+   */
+  private dropFetch(): void {
     this.fTagLo = NO_TAG;
+    this.endSlice();
   }
 
   tlbFlushAll(): void {
     this.tlbTag.fill(NO_TAG);
-    this.fTagLo = NO_TAG;
+    this.dropFetch();
   }
 
   /** Drop every cached 4K translation of the page containing EA, in all contexts. */
@@ -320,7 +405,7 @@ export class Cpu {
       const i = k * TLB_SIZE + slot;
       if (this.tlbTag[i] === tag && this.tlbTagHi[i] === (hi | 0)) this.tlbTag[i] = NO_TAG;
     }
-    this.fTagLo = NO_TAG;
+    this.dropFetch();
   }
 
   // ---------------------------------------------------------------- effective addresses

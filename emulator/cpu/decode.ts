@@ -82,8 +82,105 @@ function claim(table: Handler[], index: number, fn: Handler, what: string): void
   }
   table[index] = fn;
   const sub = SUB.get(table);
-  if (sub !== undefined) DISPATCH[(sub.op << 11) | (index << sub.shift)] = fn;
-  else if (table === OPS) DISPATCH[index << 11] = fn;
+  const key = sub !== undefined ? (sub.op << 11) | (index << sub.shift) : table === OPS ? index << 11 : -1;
+  if (key >= 0) {
+    DISPATCH[key] = fn;
+    HOT_SLOT[key] = hotIndex.get(fn) ?? 0;
+  }
+}
+
+// ---------------------------------------------------------------- hot call sites
+//
+// One generic call site `DISPATCH[key](c, insn)` is megamorphic: every instruction pays
+// V8's generic Call builtins and a hard-to-predict indirect call. So the run loop gives
+// the most frequently executed handlers a call site each (`case k: HOT[k](c, insn)` in
+// a switch): a site that only ever sees one function is monomorphic, and V8 calls it
+// directly or inlines it. HOT_SLOT maps a DISPATCH key to its slot, 0 for the generic
+// site. Slots go to the handlers of representative words (assignHotSlots), chosen from
+// dynamic counts on the Debian boot (~60% multi-precision arithmetic, loads/stores)
+// and the cpu bench (CRC/copy/compare loops).
+
+/** Slots 1..HOT_MAX; the run loop has exactly this many cases (keep them in step). */
+export const HOT_MAX = 48;
+/** DISPATCH key -> hot slot (0 = the generic call site). Kept in step by claim(). */
+export const HOT_SLOT = new Uint8Array(64 << 11);
+/** Hot slot -> handler (slot 0 and unused slots hold `illegal`, never reached). */
+export const HOT: Handler[] = Array.from({ length: HOT_MAX + 1 }, () => illegal);
+const hotIndex = new Map<Handler, number>();
+
+const x31 = (xo: number): number => (31 << 26) | (xo << 1);
+const x19 = (xo: number): number => (19 << 26) | (xo << 1);
+const d = (op: number): number => op << 26;
+const md30 = (xo3: number): number => (30 << 26) | (xo3 << 2);
+
+/** One word per hot handler, most frequent first. */
+export const HOT_WORDS: readonly number[] = [
+  x31(266), // add
+  d(16), // bc
+  md30(0), // rldicl
+  x31(40), // subf
+  x31(233), // mulld
+  d(14), // addi (li)
+  x31(21), // ldx
+  x31(136), // subfe
+  x31(8), // subfc
+  d(58), // ld/ldu/lwa
+  d(62), // std/stdu
+  x31(444), // or (mr)
+  x31(149), // stdx
+  x31(32), // cmpl
+  md30(1), // rldicr
+  x31(986), // extsw
+  md30(3), // rldimi
+  d(11), // cmpi
+  d(24), // ori (nop)
+  d(18), // b
+  d(21), // rlwinm
+  x19(16), // bclr
+  x31(339), // mfspr
+  x31(467), // mtspr
+  d(32), // lwz
+  d(15), // addis
+  d(28), // andi.
+  d(34), // lbz
+  x31(104), // neg
+  x31(316), // xor
+  d(10), // cmpli
+  x31(0), // cmp
+  x31(28), // and
+  d(36), // stw
+  d(35), // lbzu
+  d(40), // lhz
+  x31(87), // lbzx
+  d(38), // stb
+  x31(23), // lwzx
+  x31(15), // isel
+  md30(2), // rldic
+  d(33), // lwzu
+  x31(539), // srd
+  x31(27), // sld
+  x31(124), // nor
+  x19(528), // bcctr
+  d(20), // rlwimi
+  d(44), // sth
+];
+
+/**
+ * Give the handlers of `words` (as registered now) the hot slots, in order. The run
+ * loop's module calls this once every instruction family has registered; handlers
+ * registered afterwards use the generic site.
+ */
+export function assignHotSlots(words: readonly number[] = HOT_WORDS): void {
+  hotIndex.clear();
+  HOT.fill(illegal);
+  let slot = 0;
+  for (const word of words) {
+    const fn = DISPATCH[dispatchKey(word)];
+    if (fn === illegal || hotIndex.has(fn) || slot === HOT_MAX) continue;
+    HOT[++slot] = fn;
+    hotIndex.set(fn, slot);
+  }
+  for (let key = 0; key < DISPATCH.length; key++) HOT_SLOT[key] = hotIndex.get(DISPATCH[key]) ?? 0;
 }
 
 export function regPrimary(op: number, fn: Handler): void {
