@@ -5,12 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Supervisor } from '../../main/supervisor.js';
-import { forkLauncher } from '../../main/vm-launcher.js';
+import { forkLauncher, type VmChild } from '../../main/vm-launcher.js';
+import { defaultGuest } from '../../scripts/guest/manifest.js';
 import type { VmRuntime } from '../../main/api-types.js';
 
-function supervised(): { sup: Supervisor; next: (pred: (rt: VmRuntime) => boolean) => Promise<VmRuntime> } {
+function supervised(launch: () => VmChild = forkLauncher): { sup: Supervisor; next: (pred: (rt: VmRuntime) => boolean) => Promise<VmRuntime> } {
   const waiters: Array<{ pred: (rt: VmRuntime) => boolean; res: (rt: VmRuntime) => void }> = [];
-  const sup = new Supervisor(forkLauncher, {
+  const sup = new Supervisor(launch, {
     console: () => {},
     log: () => {},
     runtime: (_id, rt) => {
@@ -57,4 +58,26 @@ describe('VM process', () => {
     expect(rt.state).toBe('crashed');
     expect(rt.lastExit?.message).toMatch(/SIGKILL|cannot start/);
   }, 30_000);
+
+  it('a VM process killed while the guest boots: crashed, with its last console lines', async () => {
+    const g = defaultGuest();
+    expect(g, 'default guest missing: npm run setup').toBeDefined();
+    if (g === undefined) return;
+    let child: VmChild | undefined;
+    let out = '';
+    const { sup, next } = supervised(() => (child = forkLauncher()));
+    const done = next((rt) => rt.state === 'crashed' || rt.state === 'stopped');
+    sup.start('vm-d', { name: 'd', kernelPath: g.kernel, initrdPath: g.initrd, bootargs: 'console=hvc0 quiet', memoryMiB: 1024, smp: 1, disks: [] }, []);
+    const deadline = Date.now() + 60_000;
+    while (!/Booting Linux/.test(out) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+      out = new TextDecoder().decode(sup.consoleHistory('vm-d'));
+    }
+    expect(out).toMatch(/Booting Linux/);
+    process.kill(child?.pid ?? 0, 'SIGKILL');
+    const rt = await done;
+    expect(rt.state).toBe('crashed');
+    expect(rt.lastExit?.message).toBe('the VM process was killed (SIGKILL)');
+    expect(rt.lastExit?.lastLines.join('\n')).toMatch(/Booting Linux via __start/);
+  }, 90_000);
 });
