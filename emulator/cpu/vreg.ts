@@ -14,6 +14,12 @@ import type { Cpu } from './cpu.js';
 import * as L from './layout.js';
 import { raiseFPUnavailable, raiseVMXUnavailable, raiseVSXUnavailable } from './exceptions.js';
 
+// Layout constants copied into module bindings: a namespace property read can be a
+// getter call under some module loaders, and these sit on every vector instruction.
+const VSR_OFF = L.VSR;
+const MSR_VEC = L.MSR_VEC;
+const MSR_VSX = L.MSR_VSX;
+const MSR_FP = L.MSR_FP;
 /** Word offset of MSR inside a vCPU block. */
 const MSR_W = L.MSR >> 2;
 /** Word offset of VSCR inside a vCPU block. */
@@ -23,12 +29,12 @@ export const VSCR_NJ = 1 << 16;
 
 /** Byte offset (in the shared memory) of VSR n. */
 export function vb(c: Cpu, n: number): number {
-  return c.base + L.VSR + (n << 4);
+  return c.base + VSR_OFF + (n << 4);
 }
 
 /** Word index (into c.u32) of VSR n. */
 export function vw(c: Cpu, n: number): number {
-  return ((c.base + L.VSR) >> 2) + (n << 2);
+  return ((c.base + VSR_OFF) >> 2) + (n << 2);
 }
 
 // Extra typed views of the shared buffer (Cpu carries u8/u32/i32/f64 only). One memory
@@ -65,12 +71,12 @@ export function i8of(c: Cpu): Int8Array<ArrayBufferLike> {
 
 /** VMX (Altivec) instructions need MSR[VEC]. */
 export function needVMX(c: Cpu): void {
-  if ((c.u32[c.w + MSR_W] & L.MSR_VEC) === 0) raiseVMXUnavailable(c);
+  if ((c.u32[c.w + MSR_W] & MSR_VEC) === 0) raiseVMXUnavailable(c);
 }
 
 /** VSX instructions need MSR[VSX]. */
 export function needVSX(c: Cpu): void {
-  if ((c.u32[c.w + MSR_W] & L.MSR_VSX) === 0) raiseVSXUnavailable(c);
+  if ((c.u32[c.w + MSR_W] & MSR_VSX) === 0) raiseVSXUnavailable(c);
 }
 
 /** ISA 3.0 forms that check by register half: VSR 0-31 need MSR[VSX], 32-63 MSR[VEC]. */
@@ -82,8 +88,8 @@ export function needVSXorVMX(c: Cpu, n: number): void {
 /** ISA 2.07 GPR<->VSR moves: VSR 0-31 need MSR[FP], 32-63 MSR[VEC]. */
 export function needFPorVMX(c: Cpu, n: number): void {
   if (n < 32) {
-    if ((c.u32[c.w + MSR_W] & L.MSR_FP) === 0) raiseFPUnavailable(c);
-  } else if ((c.u32[c.w + MSR_W] & L.MSR_VEC) === 0) raiseVMXUnavailable(c);
+    if ((c.u32[c.w + MSR_W] & MSR_FP) === 0) raiseFPUnavailable(c);
+  } else if ((c.u32[c.w + MSR_W] & MSR_VEC) === 0) raiseVMXUnavailable(c);
 }
 
 export function setSAT(c: Cpu): void {

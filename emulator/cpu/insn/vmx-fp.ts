@@ -4,8 +4,31 @@
 // order); an invalid operation gives the default NaN 0x7fc00000.
 import type { Cpu } from '../cpu.js';
 import { reg4, reg4VA, reg4VC } from '../decode.js';
-import { vw, needVMX, setSAT, VSCR_W, VSCR_NJ } from '../vreg.js';
+import { VSCR_W as VSCR_W_, VSCR_NJ as VSCR_NJ_ } from '../vreg.js';
+import { VSR as VSR_LAYOUT, MSR as MSR_LAYOUT, MSR_VEC as MSR_VEC_LAYOUT } from '../layout.js';
+import { raiseVMXUnavailable } from '../exceptions.js';
 import * as L from '../layout.js';
+
+// Hot helpers and shared values as module-local bindings: under the module loader a
+// call into another module (or a read of its export) costs a getter; see vreg.ts for
+// the documented shared versions.
+const VSR_OFF = VSR_LAYOUT;
+const MSR_W = MSR_LAYOUT >> 2;
+const MSR_VEC = MSR_VEC_LAYOUT;
+const VSCR_W = VSCR_W_;
+const VSCR_NJ = VSCR_NJ_;
+
+function vw(c: Cpu, n: number): number {
+  return ((c.base + VSR_OFF) >> 2) + (n << 2);
+}
+
+function needVMX(c: Cpu): void {
+  if ((c.u32[c.w + MSR_W] & MSR_VEC) === 0) raiseVMXUnavailable(c);
+}
+
+function setSAT(c: Cpu): void {
+  c.u32[c.w + VSCR_W] |= 1;
+}
 
 const CR_W = L.CR >> 2;
 const DEFAULT_NAN = 0x7fc00000;

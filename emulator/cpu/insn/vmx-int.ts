@@ -6,8 +6,33 @@
 import type { Cpu } from '../cpu.js';
 import * as L from '../layout.js';
 import { reg4, reg4VC } from '../decode.js';
-import { raiseIllegal } from '../exceptions.js';
-import { vw, vb, u16of, needVMX, setSAT } from '../vreg.js';
+import { raiseIllegal, raiseVMXUnavailable } from '../exceptions.js';
+import { u16of, VSCR_W as VSCR_W_ } from '../vreg.js';
+import { VSR as VSR_LAYOUT, MSR as MSR_LAYOUT, MSR_VEC as MSR_VEC_LAYOUT } from '../layout.js';
+
+// Hot helpers and shared values as module-local bindings: under the module loader a
+// call into another module (or a read of its export) costs a getter; see vreg.ts for
+// the documented shared versions.
+const VSR_OFF = VSR_LAYOUT;
+const MSR_W = MSR_LAYOUT >> 2;
+const MSR_VEC = MSR_VEC_LAYOUT;
+const VSCR_W = VSCR_W_;
+
+function vw(c: Cpu, n: number): number {
+  return ((c.base + VSR_OFF) >> 2) + (n << 2);
+}
+
+function vb(c: Cpu, n: number): number {
+  return c.base + VSR_OFF + (n << 4);
+}
+
+function needVMX(c: Cpu): void {
+  if ((c.u32[c.w + MSR_W] & MSR_VEC) === 0) raiseVMXUnavailable(c);
+}
+
+function setSAT(c: Cpu): void {
+  c.u32[c.w + VSCR_W] |= 1;
+}
 
 const CR_W = L.CR >> 2;
 

@@ -5,17 +5,43 @@
 // (lxvd2x, lxvw4x, lxvh8x) reverse each element in place instead; lxvb16x never swaps.
 import type { Cpu } from '../cpu.js';
 import { reg31, reg57, reg61DS, reg61DQ } from '../decode.js';
-import {
-  vw,
-  vb,
-  needVMX,
-  needVSX,
-  needVSXorVMX,
-  bswap32,
-  singleToDouble,
-  doubleToSingle,
-  dHi,
-} from '../vreg.js';
+import { singleToDouble, doubleToSingle, dHi } from '../vreg.js';
+import { VSR as VSR_LAYOUT, MSR as MSR_LAYOUT, MSR_VEC as MSR_VEC_LAYOUT, MSR_VSX as MSR_VSX_LAYOUT } from '../layout.js';
+import { raiseVMXUnavailable, raiseVSXUnavailable } from '../exceptions.js';
+
+// Hot helpers and shared values as module-local bindings: under the module loader a
+// call into another module (or a read of its export) costs a getter; see vreg.ts for
+// the documented shared versions.
+const VSR_OFF = VSR_LAYOUT;
+const MSR_W = MSR_LAYOUT >> 2;
+const MSR_VEC = MSR_VEC_LAYOUT;
+const MSR_VSX = MSR_VSX_LAYOUT;
+
+function vw(c: Cpu, n: number): number {
+  return ((c.base + VSR_OFF) >> 2) + (n << 2);
+}
+
+function vb(c: Cpu, n: number): number {
+  return c.base + VSR_OFF + (n << 4);
+}
+
+function needVMX(c: Cpu): void {
+  if ((c.u32[c.w + MSR_W] & MSR_VEC) === 0) raiseVMXUnavailable(c);
+}
+
+function needVSX(c: Cpu): void {
+  if ((c.u32[c.w + MSR_W] & MSR_VSX) === 0) raiseVSXUnavailable(c);
+}
+
+function needVSXorVMX(c: Cpu, n: number): void {
+  if ((c.u32[c.w + MSR_W] & (n < 32 ? MSR_VSX : MSR_VEC)) !== 0) return;
+  if (n < 32) raiseVSXUnavailable(c);
+  raiseVMXUnavailable(c);
+}
+
+function bswap32(x: number): number {
+  return ((x >>> 24) | ((x >>> 8) & 0xff00) | ((x & 0xff00) << 8) | (x << 24)) >>> 0;
+}
 
 // 16-byte accesses go through four little-endian memory words m0..m3 (m_k = the LE
 // word at EA + 4k); each instruction form is then a fixed shuffle/byte swap between

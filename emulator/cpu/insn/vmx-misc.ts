@@ -4,10 +4,73 @@
 // through the scratch buffers of vreg.ts.
 import type { Cpu } from '../cpu.js';
 import { reg4, reg4VA, reg60 } from '../decode.js';
-import { raiseIllegal } from '../exceptions.js';
+import { raiseIllegal, raiseVMXUnavailable, raiseVSXUnavailable } from '../exceptions.js';
 import { xvxexpsig } from './vsx-misc.js';
 import { xvcvhalf } from './vsx-quad.js';
-import { vw, vb, needVMX, needVSX, setSAT, sb, rb, readBytes, writeBytes, setWords, VSCR_W, VSCR_NJ, VSCR_SAT, bswap32, bswapHalves } from '../vreg.js';
+import { sb as sbShared, rb as rbShared, VSCR_W as VSCR_W_, VSCR_NJ as VSCR_NJ_, VSCR_SAT as VSCR_SAT_ } from '../vreg.js';
+import { VSR as VSR_LAYOUT, MSR as MSR_LAYOUT, MSR_VEC as MSR_VEC_LAYOUT, MSR_VSX as MSR_VSX_LAYOUT } from '../layout.js';
+
+// Hot helpers and shared values as module-local bindings: under the module loader a
+// call into another module (or a read of its export) costs a getter; see vreg.ts for
+// the documented shared versions.
+const VSR_OFF = VSR_LAYOUT;
+const MSR_W = MSR_LAYOUT >> 2;
+const MSR_VEC = MSR_VEC_LAYOUT;
+const MSR_VSX = MSR_VSX_LAYOUT;
+const sb = sbShared;
+const rb = rbShared;
+const VSCR_W = VSCR_W_;
+const VSCR_NJ = VSCR_NJ_;
+const VSCR_SAT = VSCR_SAT_;
+
+function vw(c: Cpu, n: number): number {
+  return ((c.base + VSR_OFF) >> 2) + (n << 2);
+}
+
+function vb(c: Cpu, n: number): number {
+  return c.base + VSR_OFF + (n << 4);
+}
+
+function needVMX(c: Cpu): void {
+  if ((c.u32[c.w + MSR_W] & MSR_VEC) === 0) raiseVMXUnavailable(c);
+}
+
+function needVSX(c: Cpu): void {
+  if ((c.u32[c.w + MSR_W] & MSR_VSX) === 0) raiseVSXUnavailable(c);
+}
+
+function setSAT(c: Cpu): void {
+  c.u32[c.w + VSCR_W] |= 1;
+}
+
+function readBytes(c: Cpu, n: number, off: number): void {
+  const u8 = c.u8;
+  const b = c.base + VSR_OFF + (n << 4);
+  for (let i = 0; i < 16; i++) sb[off + i] = u8[b + (i ^ 7)];
+}
+
+function writeBytes(c: Cpu, n: number): void {
+  const u8 = c.u8;
+  const b = c.base + VSR_OFF + (n << 4);
+  for (let i = 0; i < 16; i++) u8[b + (i ^ 7)] = rb[i];
+}
+
+function setWords(c: Cpu, n: number, w0: number, w1: number, w2: number, w3: number): void {
+  const u32 = c.u32;
+  const w = ((c.base + VSR_OFF) >> 2) + (n << 2);
+  u32[w] = w1;
+  u32[w + 1] = w0;
+  u32[w + 2] = w3;
+  u32[w + 3] = w2;
+}
+
+function bswap32(x: number): number {
+  return ((x >>> 24) | ((x >>> 8) & 0xff00) | ((x & 0xff00) << 8) | (x << 24)) >>> 0;
+}
+
+function bswapHalves(x: number): number {
+  return (((x & 0x00ff00ff) << 8) | ((x >>> 8) & 0x00ff00ff)) >>> 0;
+}
 
 function vrt(insn: number): number {
   return 32 + ((insn >>> 21) & 31);

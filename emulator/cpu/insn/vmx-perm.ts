@@ -2,7 +2,56 @@
 // (Power ISA 3.0B Book I 6.8, 6.9.2, 6.10, 7.6). Element positions follow vreg.ts.
 import type { Cpu } from '../cpu.js';
 import { reg4, reg4VA, reg60 } from '../decode.js';
-import { vw, vb, needVMX, needVSX, sb, rb, readBytes, writeBytes, setWords } from '../vreg.js';
+import { sb as sbShared, rb as rbShared } from '../vreg.js';
+import { VSR as VSR_LAYOUT, MSR as MSR_LAYOUT, MSR_VEC as MSR_VEC_LAYOUT, MSR_VSX as MSR_VSX_LAYOUT } from '../layout.js';
+import { raiseVMXUnavailable, raiseVSXUnavailable } from '../exceptions.js';
+
+// Hot helpers and shared values as module-local bindings: under the module loader a
+// call into another module (or a read of its export) costs a getter; see vreg.ts for
+// the documented shared versions.
+const VSR_OFF = VSR_LAYOUT;
+const MSR_W = MSR_LAYOUT >> 2;
+const MSR_VEC = MSR_VEC_LAYOUT;
+const MSR_VSX = MSR_VSX_LAYOUT;
+const sb = sbShared;
+const rb = rbShared;
+
+function vw(c: Cpu, n: number): number {
+  return ((c.base + VSR_OFF) >> 2) + (n << 2);
+}
+
+function vb(c: Cpu, n: number): number {
+  return c.base + VSR_OFF + (n << 4);
+}
+
+function needVMX(c: Cpu): void {
+  if ((c.u32[c.w + MSR_W] & MSR_VEC) === 0) raiseVMXUnavailable(c);
+}
+
+function needVSX(c: Cpu): void {
+  if ((c.u32[c.w + MSR_W] & MSR_VSX) === 0) raiseVSXUnavailable(c);
+}
+
+function readBytes(c: Cpu, n: number, off: number): void {
+  const u8 = c.u8;
+  const b = c.base + VSR_OFF + (n << 4);
+  for (let i = 0; i < 16; i++) sb[off + i] = u8[b + (i ^ 7)];
+}
+
+function writeBytes(c: Cpu, n: number): void {
+  const u8 = c.u8;
+  const b = c.base + VSR_OFF + (n << 4);
+  for (let i = 0; i < 16; i++) u8[b + (i ^ 7)] = rb[i];
+}
+
+function setWords(c: Cpu, n: number, w0: number, w1: number, w2: number, w3: number): void {
+  const u32 = c.u32;
+  const w = ((c.base + VSR_OFF) >> 2) + (n << 2);
+  u32[w] = w1;
+  u32[w + 1] = w0;
+  u32[w + 2] = w3;
+  u32[w + 3] = w2;
+}
 
 // ---------------------------------------------------------------- field helpers
 

@@ -3,7 +3,32 @@
 // multiply-by-10 forms (Power ISA 3.0B Book I 6.9).
 import type { Cpu } from '../cpu.js';
 import { reg4, reg4VA } from '../decode.js';
-import { vw, needVMX, setWords } from '../vreg.js';
+import { VSR as VSR_LAYOUT, MSR as MSR_LAYOUT, MSR_VEC as MSR_VEC_LAYOUT } from '../layout.js';
+import { raiseVMXUnavailable } from '../exceptions.js';
+
+// Hot helpers and shared values as module-local bindings: under the module loader a
+// call into another module (or a read of its export) costs a getter; see vreg.ts for
+// the documented shared versions.
+const VSR_OFF = VSR_LAYOUT;
+const MSR_W = MSR_LAYOUT >> 2;
+const MSR_VEC = MSR_VEC_LAYOUT;
+
+function vw(c: Cpu, n: number): number {
+  return ((c.base + VSR_OFF) >> 2) + (n << 2);
+}
+
+function needVMX(c: Cpu): void {
+  if ((c.u32[c.w + MSR_W] & MSR_VEC) === 0) raiseVMXUnavailable(c);
+}
+
+function setWords(c: Cpu, n: number, w0: number, w1: number, w2: number, w3: number): void {
+  const u32 = c.u32;
+  const w = ((c.base + VSR_OFF) >> 2) + (n << 2);
+  u32[w] = w1;
+  u32[w + 1] = w0;
+  u32[w + 2] = w3;
+  u32[w + 3] = w2;
+}
 
 // ---------------------------------------------------------------- quadword carries
 

@@ -7,7 +7,24 @@ import { reg60 } from '../decode.js';
 import { FI, FR, FPRF_MASK, FPRF_SHIFT, FPRF_QNAN, VE, VXSNAN, raiseBits, fprfOfBits } from '../fpscr.js';
 import { res, KIND_VALUE, KIND_BITS, checkEnabled } from './fp-common.js';
 import { roundToSingleCore } from './fp-arith.js';
-import { vw, needVSX, doubleToSingle, singleToDouble, dHi } from '../vreg.js';
+import { doubleToSingle, singleToDouble, dHi } from '../vreg.js';
+import { VSR as VSR_LAYOUT, MSR as MSR_LAYOUT, MSR_VSX as MSR_VSX_LAYOUT } from '../layout.js';
+import { raiseVSXUnavailable } from '../exceptions.js';
+
+// Hot helpers and shared values as module-local bindings: under the module loader a
+// call into another module (or a read of its export) costs a getter; see vreg.ts for
+// the documented shared versions.
+const VSR_OFF = VSR_LAYOUT;
+const MSR_W = MSR_LAYOUT >> 2;
+const MSR_VSX = MSR_VSX_LAYOUT;
+
+function vw(c: Cpu, n: number): number {
+  return ((c.base + VSR_OFF) >> 2) + (n << 2);
+}
+
+function needVSX(c: Cpu): void {
+  if ((c.u32[c.w + MSR_W] & MSR_VSX) === 0) raiseVSXUnavailable(c);
+}
 
 const FPSCR_W = L.FPSCR >> 2;
 

@@ -5,11 +5,36 @@
 import type { Cpu } from '../cpu.js';
 import * as L from '../layout.js';
 import { reg60, regFPX, OP63 } from '../decode.js';
-import { raiseIllegal } from '../exceptions.js';
+import { raiseIllegal, raiseVSXUnavailable } from '../exceptions.js';
 import { FPCC_MASK, VE, VXSNAN, VXVC, raiseBits } from '../fpscr.js';
 import { checkEnabled, isSNaN } from './fp-common.js';
-import { vw, needVSX, setWords, singleToDouble, doubleToSingle, dHi } from '../vreg.js';
+import { singleToDouble, doubleToSingle, dHi } from '../vreg.js';
+import { VSR as VSR_LAYOUT, MSR as MSR_LAYOUT, MSR_VSX as MSR_VSX_LAYOUT } from '../layout.js';
 import { xssqrtqp, xscvhalf } from './vsx-quad.js';
+
+// Hot helpers and shared values as module-local bindings: under the module loader a
+// call into another module (or a read of its export) costs a getter; see vreg.ts for
+// the documented shared versions.
+const VSR_OFF = VSR_LAYOUT;
+const MSR_W = MSR_LAYOUT >> 2;
+const MSR_VSX = MSR_VSX_LAYOUT;
+
+function vw(c: Cpu, n: number): number {
+  return ((c.base + VSR_OFF) >> 2) + (n << 2);
+}
+
+function needVSX(c: Cpu): void {
+  if ((c.u32[c.w + MSR_W] & MSR_VSX) === 0) raiseVSXUnavailable(c);
+}
+
+function setWords(c: Cpu, n: number, w0: number, w1: number, w2: number, w3: number): void {
+  const u32 = c.u32;
+  const w = ((c.base + VSR_OFF) >> 2) + (n << 2);
+  u32[w] = w1;
+  u32[w + 1] = w0;
+  u32[w + 2] = w3;
+  u32[w + 3] = w2;
+}
 
 const FPSCR_W = L.FPSCR >> 2;
 const CR_W = L.CR >> 2;

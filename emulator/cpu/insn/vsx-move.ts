@@ -2,7 +2,38 @@
 // (Power ISA 3.0B Book I 7.6).
 import type { Cpu } from '../cpu.js';
 import { reg31, reg60 } from '../decode.js';
-import { vw, needVSX, needFPorVMX, needVSXorVMX, singleToDouble, doubleToSingle, dHi } from '../vreg.js';
+import { singleToDouble, doubleToSingle, dHi } from '../vreg.js';
+import { VSR as VSR_LAYOUT, MSR as MSR_LAYOUT, MSR_VEC as MSR_VEC_LAYOUT, MSR_VSX as MSR_VSX_LAYOUT, MSR_FP as MSR_FP_LAYOUT } from '../layout.js';
+import { raiseVMXUnavailable, raiseVSXUnavailable, raiseFPUnavailable } from '../exceptions.js';
+
+// Hot helpers and shared values as module-local bindings: under the module loader a
+// call into another module (or a read of its export) costs a getter; see vreg.ts for
+// the documented shared versions.
+const VSR_OFF = VSR_LAYOUT;
+const MSR_W = MSR_LAYOUT >> 2;
+const MSR_VEC = MSR_VEC_LAYOUT;
+const MSR_VSX = MSR_VSX_LAYOUT;
+const MSR_FP = MSR_FP_LAYOUT;
+
+function vw(c: Cpu, n: number): number {
+  return ((c.base + VSR_OFF) >> 2) + (n << 2);
+}
+
+function needVSX(c: Cpu): void {
+  if ((c.u32[c.w + MSR_W] & MSR_VSX) === 0) raiseVSXUnavailable(c);
+}
+
+function needFPorVMX(c: Cpu, n: number): void {
+  if ((c.u32[c.w + MSR_W] & (n < 32 ? MSR_FP : MSR_VEC)) !== 0) return;
+  if (n < 32) raiseFPUnavailable(c);
+  raiseVMXUnavailable(c);
+}
+
+function needVSXorVMX(c: Cpu, n: number): void {
+  if ((c.u32[c.w + MSR_W] & (n < 32 ? MSR_VSX : MSR_VEC)) !== 0) return;
+  if (n < 32) raiseVSXUnavailable(c);
+  raiseVMXUnavailable(c);
+}
 
 /** XT/XS of the XX1-form moves (TX/SX in bit 31). */
 function xs(insn: number): number {

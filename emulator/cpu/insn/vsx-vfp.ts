@@ -12,7 +12,24 @@ import { OX, UX, XX, VE, OE, UE, ZE, XE, VX, VX_ALL, VXIMZ, VXISI, VXSNAN, VXVC,
 import { res, KIND_BITS, KIND_NONE, KIND_VALUE, DEFAULT_NAN_HI, checkEnabled, setValue, setInvalid } from './fp-common.js';
 import { addCore, mulCore, divCore, sqrtCore } from './fp-arith.js';
 import { softFma, softFromInt, softValue, softFlags } from './fp-soft.js';
-import { vw, needVSX, singleToDouble, doubleToSingle, dHi } from '../vreg.js';
+import { singleToDouble, doubleToSingle, dHi } from '../vreg.js';
+import { VSR as VSR_LAYOUT, MSR as MSR_LAYOUT, MSR_VSX as MSR_VSX_LAYOUT } from '../layout.js';
+import { raiseVSXUnavailable } from '../exceptions.js';
+
+// Hot helpers and shared values as module-local bindings: under the module loader a
+// call into another module (or a read of its export) costs a getter; see vreg.ts for
+// the documented shared versions.
+const VSR_OFF = VSR_LAYOUT;
+const MSR_W = MSR_LAYOUT >> 2;
+const MSR_VSX = MSR_VSX_LAYOUT;
+
+function vw(c: Cpu, n: number): number {
+  return ((c.base + VSR_OFF) >> 2) + (n << 2);
+}
+
+function needVSX(c: Cpu): void {
+  if ((c.u32[c.w + MSR_W] & MSR_VSX) === 0) raiseVSXUnavailable(c);
+}
 
 const FPSCR_W = L.FPSCR >> 2;
 const CR_W = L.CR >> 2;
