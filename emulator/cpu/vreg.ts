@@ -10,6 +10,10 @@
 //   ISA doubleword d -> low word u32[(b >> 2) + 2d], high word u32[(b >> 2) + 2d + 1]
 // Element-wise operations that use the same element index in every operand may walk the
 // host storage in any order; only operations that move elements need the mapping.
+//
+// The instruction modules keep their own copies of the tiny helpers (vw, vb, need*,
+// setWords...): under the module loader a call into another module costs a getter,
+// which tripled the cost of a vor. These are the reference versions.
 import type { Cpu } from './cpu.js';
 import * as L from './layout.js';
 import { raiseFPUnavailable, raiseVMXUnavailable, raiseVSXUnavailable } from './exceptions.js';
