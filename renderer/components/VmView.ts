@@ -18,6 +18,15 @@ export default defineComponent({
     onBeforeUnmount(() => clearInterval(timer));
     const storage = ref<'in-place' | 'copied'>('copied');
     const confirmDelete = ref(false);
+    const renaming = ref(false);
+    const newName = ref('');
+    const renameError = ref('');
+
+    async function commitRename(): Promise<void> {
+      const err = await lib.rename(id.value, newName.value);
+      renameError.value = err ?? '';
+      if (err === null) renaming.value = false;
+    }
 
     const id = computed(() => props.vm.config.id);
     const state = computed(() => props.vm.runtime.state);
@@ -58,7 +67,28 @@ export default defineComponent({
         },
         [
           h('header', { class: 'vm-head' }, [
-            h('h2', { 'data-testid': 'vm-name' }, v.config.name),
+            renaming.value
+              ? h('span', { class: 'rename' }, [
+                  h('input', {
+                    'data-testid': 'rename-input',
+                    value: newName.value,
+                    maxlength: 80,
+                    'aria-label': 'New name',
+                    onInput: (e: Event) => (newName.value = (e.target as HTMLInputElement).value),
+                    onKeydown: (e: KeyboardEvent) => {
+                      if (e.key === 'Enter') void commitRename();
+                      if (e.key === 'Escape') renaming.value = false;
+                    },
+                  }),
+                  h('button', { class: 'small primary', onClick: () => void commitRename() }, 'Save'),
+                  h('button', { class: 'small', onClick: () => (renaming.value = false) }, 'Cancel'),
+                  renameError.value ? h('span', { class: 'field-error' }, renameError.value) : null,
+                ])
+              : h('h2', { 'data-testid': 'vm-name', title: 'Double-click to rename', onDblclick: () => {
+                  newName.value = v.config.name;
+                  renameError.value = '';
+                  renaming.value = true;
+                } }, v.config.name),
             h('span', { class: `state state-${state.value}`, 'data-testid': 'vm-state' }, STATE_LABEL[state.value]),
             h('span', { class: 'muted' }, `${v.config.machine} · ${v.config.cpus} CPU · ${v.config.memoryMiB} MiB · ${srcText}`),
           ]),
@@ -123,6 +153,12 @@ export default defineComponent({
               : h('p', { class: 'muted' }, 'In web mode dropped images are uploaded and kept in the VM folder.'),
             h('p', { class: 'muted small' }, 'The pseries machine has no disk controller yet: attached disks are kept with the VM and handed to it at start.'),
           ]),
+          (lib.logs[id.value]?.length ?? 0) > 0
+            ? h('details', { class: 'host-log' }, [
+                h('summary', `Host messages (${lib.logs[id.value]?.length ?? 0})`),
+                h('pre', { 'data-testid': 'host-log' }, (lib.logs[id.value] ?? []).join('\n')),
+              ])
+            : null,
           h('footer', { class: 'vm-foot' }, [
             stopped
               ? confirmDelete.value

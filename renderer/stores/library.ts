@@ -126,6 +126,16 @@ export const useLibrary = defineStore('library', () => {
     }
   }
 
+  /** Rename; the refusal (e.g. an empty name) is returned for display beside the field. */
+  async function rename(id: string, name: string): Promise<string | null> {
+    try {
+      await bridge().api.rename(id, name);
+      return null;
+    } catch (e) {
+      return (e as Error).message;
+    }
+  }
+
   async function detach(id: string, index: number): Promise<void> {
     try {
       await bridge().api.detachDisk(id, index);
@@ -136,7 +146,7 @@ export const useLibrary = defineStore('library', () => {
 
   return {
     vms, problems, defaultGuest, selectedId, selected, connected, loaded, notices, libraryNotice, logs,
-    applyListing, applyEvent, refresh, select, act, dropOnVm, dropOnLibrary, detach, notify,
+    applyListing, applyEvent, refresh, select, act, dropOnVm, dropOnLibrary, detach, notify, rename,
   };
 });
 

@@ -130,6 +130,14 @@ describe('PPCBox in web mode (chromium)', () => {
     expect(await page.getByTestId('vm-name').textContent()).toBe('e2e debian');
     expect(await page.getByTestId('vm-state').textContent()).toBe('Stopped');
     expect(await page.getByTestId('screen').textContent()).toMatch(/No display device/);
+    // Rename in place (double-click the name); an empty name is refused.
+    await page.getByTestId('vm-name').dblclick();
+    await page.getByTestId('rename-input').fill('');
+    await page.getByTestId('rename-input').press('Enter');
+    await expect.poll(() => page.locator('.rename .field-error').textContent(), POLL).toMatch(/name/);
+    await page.getByTestId('rename-input').fill('e2e debian');
+    await page.getByTestId('rename-input').press('Enter');
+    await expect.poll(() => page.getByTestId('vm-name').textContent(), POLL).toBe('e2e debian');
   }, 60_000);
 
   it('boots to the shell, runs a command, resets, attaches a dropped disk, refuses a text file, shuts down', async () => {
@@ -198,5 +206,10 @@ describe('PPCBox in web mode (chromium)', () => {
     // The other VM is untouched.
     await expect.poll(() => page.getByTestId('vm-item').count(), POLL).toBe(2);
     await page.screenshot({ path: join(artifacts, 'vm-crashed.png'), fullPage: true });
+    // Delete it (asks first); its folder goes.
+    await page.getByTestId('btn-delete').click();
+    await page.getByTestId('btn-delete-confirm').click();
+    await expect.poll(() => page.getByTestId('vm-item').count(), POLL).toBe(1);
+    expect(host.core.library.load().vms.map((v) => v.name)).toEqual(['e2e debian']);
   }, 60_000);
 });

@@ -78,6 +78,16 @@ describe('library store', () => {
     expect(lib.libraryNotice?.text).toBe('a.txt is not a disk image: the file is empty.');
   });
 
+  it('rename returns the refusal for display, or null', async () => {
+    const lib = useLibrary();
+    b.answers.rename = (_id, name) => {
+      if (name === '') throw new Error('Give the VM a name.');
+      return config('vm-a', { name: String(name) });
+    };
+    expect(await lib.rename('vm-a', '')).toBe('Give the VM a name.');
+    expect(await lib.rename('vm-a', 'New')).toBeNull();
+  });
+
   it('helpers: uptime text and disks pending at the next start', () => {
     expect(formatUptime(0)).toBe('0:00');
     expect(formatUptime(61_000)).toBe('1:01');
