@@ -98,7 +98,13 @@ export async function startWebHost(o: WebHostOptions): Promise<WebHost> {
   };
 
   const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    } catch {
+      refuse(res, 400, 'bad request');
+      return;
+    }
     if (!authorized(req, url)) {
       refuse(res, 403, 'PPCBox: this address needs the token printed when the web host started.');
       return;
@@ -115,7 +121,13 @@ export async function startWebHost(o: WebHostOptions): Promise<WebHost> {
   });
 
   function serveStatic(res: ServerResponse, pathname: string): void {
-    const rel = pathname === '/' ? 'index.html' : decodeURIComponent(pathname).replace(/^\/+/, '');
+    let rel: string;
+    try {
+      rel = pathname === '/' ? 'index.html' : decodeURIComponent(pathname).replace(/^\/+/, '');
+    } catch {
+      refuse(res, 400, 'bad path');
+      return;
+    }
     const file = normalize(join(dist, rel));
     if (!file.startsWith(dist + sep) || !existsSync(file) || !statSync(file).isFile()) {
       if (!existsSync(join(dist, 'index.html'))) refuse(res, 500, `the renderer is not built (${dist}): run npm run build:renderer`);
@@ -165,8 +177,13 @@ export async function startWebHost(o: WebHostOptions): Promise<WebHost> {
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1 << 20 });
   server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    if (url.pathname !== '/api' || !authorized(req, url) || req.headers.origin !== origin) {
+    let url: URL | null = null;
+    try {
+      url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    } catch {
+      // refused below
+    }
+    if (url === null || url.pathname !== '/api' || !authorized(req, url) || req.headers.origin !== origin) {
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
       return;
     }

@@ -89,6 +89,8 @@ describe('web host', () => {
     expect((await get('/assets/a.js', { cookie: `ppcbox_token=${host.token}` })).status).toBe(200);
     expect((await get('/../../etc/passwd', { cookie: `ppcbox_token=${host.token}` })).status).toBe(404);
     expect((await get('/%2e%2e/%2e%2e/etc/passwd', { cookie: `ppcbox_token=${host.token}` })).status).toBe(404);
+    expect((await get('/%E0%A4%A', { cookie: `ppcbox_token=${host.token}` })).status).toBe(400);
+    expect((await get(`/?token=${host.token}`)).status).toBe(200); // still serving
   });
 
   it('refuses a foreign Host header (DNS rebinding)', async () => {
