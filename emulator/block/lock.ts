@@ -196,7 +196,17 @@ export async function lockImage(image: string, mode: 'write' | 'read'): Promise<
 
   if (mode === 'write') {
     for (let attempt = 0; ; attempt++) {
-      if (await createExclusive(writerFile, content)) break;
+      let created: boolean;
+      try {
+        created = await createExclusive(writerFile, content);
+      } catch (e) {
+        throw new BlockError(
+          'EIO',
+          `${image}: cannot open for writing: the lock file ${writerFile} cannot be created ` +
+            `(${(e as Error).message}); the image's directory must be writable`,
+        );
+      }
+      if (created) break;
       let h: Holder | null;
       let ino: number;
       try {
@@ -240,7 +250,9 @@ export async function lockImage(image: string, mode: 'write' | 'read'): Promise<
     held.add(mine);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code !== 'EACCES' && code !== 'EROFS' && code !== 'EPERM') throw e;
+    if (code !== 'EACCES' && code !== 'EROFS' && code !== 'EPERM') {
+      throw new BlockError('EIO', `${image}: cannot create the lock file ${mine}: ${(e as Error).message}`);
+    }
   }
   const release = async (): Promise<void> => {
     if (!registered) return;

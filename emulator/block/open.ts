@@ -1,13 +1,13 @@
 // Opening a drive: probe the format from content, take the advisory lock, open the
 // backend and its backing chain (read-only, relative names resolved against the
 // overlay's directory).
-import { access, constants, stat } from 'node:fs/promises';
+import { access, constants, open, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { type BlockBackend, BlockError, type ImageFormat, type OpenOptions } from './backend.js';
-import { isIso9660 } from './iso.js';
+import { isIso9660, isoVolumeId } from './iso.js';
 import { type ImageLock, lockImage } from './lock.js';
 import { probeFile, readHead } from './probe.js';
-import { Qcow2Backend } from './qcow2.js';
+import { Qcow2Backend, readHeader } from './qcow2.js';
 import { RawBackend } from './raw.js';
 
 /** Longest backing chain followed (a loop of backing files ends here with an error). */
@@ -65,4 +65,64 @@ async function openChain(path: string, opts: OpenOptions, depth: number, chain: 
     if (lock !== null) await lock.release();
     throw e;
   }
+}
+
+export interface ImageInfo {
+  path: string;
+  format: ImageFormat;
+  /** Guest-visible size in bytes. */
+  virtualSize: number;
+  /** Bytes the file takes on the host (allocated blocks). */
+  diskUsage: number;
+  /** ISO media are always attached read-only. */
+  readOnlyMedia: boolean;
+  /** Backing file as written in the image, and resolved against the image's directory. */
+  backingFile: string | null;
+  backingPath: string | null;
+  qcow2?: { version: number; clusterSize: number; snapshots: number; dirty: boolean; corrupt: boolean };
+  /** ISO volume label. */
+  volumeId?: string;
+}
+
+/**
+ * What the UI shows for an image dropped onto a VM: format (from content), sizes,
+ * backing file. Reads only the header; takes no lock and never writes.
+ */
+export async function imageInfo(path: string): Promise<ImageInfo> {
+  const st = await stat(path).catch((e: NodeJS.ErrnoException) => {
+    throw new BlockError(e.code === 'ENOENT' ? 'ENOENT' : 'EIO', `${path}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
+  });
+  if (!st.isFile()) throw new BlockError('ENOTSUP', `${path}: not a regular file`);
+  const format = await probeFile(path);
+  const info: ImageInfo = {
+    path,
+    format,
+    virtualSize: st.size,
+    diskUsage: st.blocks * 512,
+    readOnlyMedia: format === 'iso',
+    backingFile: null,
+    backingPath: null,
+  };
+  if (format === 'iso') info.volumeId = isoVolumeId(await readHead(path));
+  if (format === 'qcow2') {
+    const fh = await open(path, 'r');
+    try {
+      const h = await readHeader(fh, path, st.size);
+      info.virtualSize = h.size;
+      info.qcow2 = {
+        version: h.version,
+        clusterSize: 2 ** h.clusterBits,
+        snapshots: h.nbSnapshots,
+        dirty: (h.incompatible & 1) !== 0,
+        corrupt: (h.incompatible & 2) !== 0,
+      };
+      if (h.backingFile !== '') {
+        info.backingFile = h.backingFile;
+        info.backingPath = isAbsolute(h.backingFile) ? h.backingFile : resolve(dirname(path), h.backingFile);
+      }
+    } finally {
+      await fh.close();
+    }
+  }
+  return info;
 }

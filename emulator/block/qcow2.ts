@@ -209,6 +209,16 @@ export function parseHeader(path: string, buf: Uint8Array, fileSize: number): Qc
   return h;
 }
 
+/** Reads and parses the header cluster of an open qcow2 file. */
+export async function readHeader(fh: FileHandle, path: string, fileSize: number): Promise<Qcow2Header> {
+  const head = new Uint8Array(Math.min(fileSize, 104));
+  await preadFull(fh, head, 0);
+  const cb = head.length >= 24 ? new DataView(head.buffer).getUint32(20) : 0;
+  const buf = new Uint8Array(Math.min(fileSize, cb >= 9 && cb <= 21 ? 2 ** cb : 104));
+  await preadFull(fh, buf, 0);
+  return parseHeader(path, buf, fileSize);
+}
+
 function parseExtensions(path: string, buf: Uint8Array, dv: DataView, h: Qcow2Header, cs: number): void {
   let off = h.version === 3 ? h.headerLength : 72;
   off = (off + 7) & ~7;
@@ -302,11 +312,7 @@ export class Qcow2Backend implements BlockBackend {
     try {
       const st = await fh.stat();
       if (!st.isFile()) throw new BlockError('ENOTSUP', `${path}: not a regular file`);
-      const first = new Uint8Array(Math.min(st.size, 1 << 21));
-      await preadFull(fh, first, 0);
-      const cb = first.length >= 24 ? new DataView(first.buffer).getUint32(20) : 0;
-      const hbuf = cb >= 9 && cb <= 21 ? first.subarray(0, Math.min(first.length, 2 ** cb)) : first;
-      const h = parseHeader(path, hbuf, st.size);
+      const h = await readHeader(fh, path, st.size);
       if (!readOnly) {
         if (h.incompatible & INCOMPAT_CORRUPT) {
           throw new BlockError(

@@ -1,7 +1,7 @@
 // Raw images, ISO 9660 media and format probing (from content, never from the name).
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openImage } from '../../emulator/block/open.js';
+import { imageInfo, openImage } from '../../emulator/block/open.js';
 import { probeBytes, probeFile } from '../../emulator/block/probe.js';
 import { isoVolumeId } from '../../emulator/block/iso.js';
 import { firstDiff, must, mtimeNs, pattern, qemuImg, qemuIo, tempDir } from './helpers.js';
@@ -170,5 +170,30 @@ describe('probe', () => {
     const r = T.path('plain.raw');
     writeFileSync(r, new Uint8Array(4096));
     await expect(openImage(r, { format: 'qcow2' })).rejects.toThrow(/not a qcow2 image/);
+  });
+});
+
+describe('imageInfo', () => {
+  it('agrees with qemu-img info and touches nothing', async () => {
+    const base = T.path('info-base.raw');
+    writeFileSync(base, new Uint8Array(3 * M));
+    const top = T.path('info-top.qcow2');
+    qemuImg('create', '-f', 'qcow2', '-o', 'cluster_size=4096', '-b', 'info-base.raw', '-F', 'raw', top, '5M');
+    qemuImg('snapshot', '-c', 's', top);
+    const m = mtimeNs(top);
+    const i = await imageInfo(top);
+    const q = JSON.parse(qemuImg('info', '--output=json', top)) as { 'virtual-size': number; 'cluster-size': number; 'backing-filename': string };
+    expect(i.format).toBe('qcow2');
+    expect(i.virtualSize).toBe(q['virtual-size']);
+    expect(i.qcow2).toEqual({ version: 3, clusterSize: q['cluster-size'], snapshots: 1, dirty: false, corrupt: false });
+    expect(i.backingFile).toBe(q['backing-filename']);
+    expect(i.backingPath).toBe(base);
+    expect(i.readOnlyMedia).toBe(false);
+    expect(mtimeNs(top)).toBe(m);
+    const r = await imageInfo(base);
+    expect(r).toMatchObject({ format: 'raw', virtualSize: 3 * M, backingFile: null });
+    const iso = await imageInfo(makeIso('info.iso', 'INFO_LABEL'));
+    expect(iso).toMatchObject({ format: 'iso', readOnlyMedia: true, volumeId: 'INFO_LABEL' });
+    await expect(imageInfo(T.path('missing'))).rejects.toThrow(/missing: no such file/);
   });
 });
