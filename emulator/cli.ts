@@ -5,6 +5,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { SpaprMachine, MIN_RAM_MIB, MAX_SMP, KERNEL_ADDR, type ExitReason } from './machine/spapr/machine.js';
 import { ElfError, loadElf } from './loader/elf.js';
 import { defaultGuest } from '../scripts/guest/manifest.js';
+import { openImage, BlockError, type BlockBackend, type ImageFormat } from './block/open.js';
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -16,7 +17,18 @@ export interface RunOptions {
   append?: string;
   memoryMiB: number;
   smp: number;
+  /** --drive options in order: the guest sees /dev/vda, /dev/vdb, ... */
+  drives?: DriveSpec[];
 }
+
+export interface DriveSpec {
+  file: string;
+  format?: ImageFormat;
+  readOnly: boolean;
+}
+
+/** Max drives (one PCI slot each). */
+export const MAX_DRIVES = 16;
 
 const MAX_RAM_MIB = 3840;
 const DEFAULT_APPEND = 'console=hvc0';
@@ -33,6 +45,10 @@ Options:
                        the default guest adds "quiet")
   --memory <MiB>       guest RAM, ${MIN_RAM_MIB}..${MAX_RAM_MIB} (default 1024)
   --smp <n>            number of vCPUs, 1..${MAX_SMP} (default 1)
+  --drive file=<image>[,format=raw|qcow2|iso][,readonly=on]
+                       a disk (virtio-blk); repeat for more: /dev/vda, /dev/vdb...
+                       The format is detected from the content unless given;
+                       a comma in the file name is written twice (",,").
   --help               this text
   --version            print the version
 
@@ -76,11 +92,59 @@ export function parseRunArgs(argv: string[]): RunOptions {
       case '--smp':
         o.smp = intArg('--smp', value(), 1, MAX_SMP);
         break;
+      case '--drive':
+        o.drives = [...(o.drives ?? []), parseDrive(value())];
+        if (o.drives.length > MAX_DRIVES) throw new UsageError(`at most ${MAX_DRIVES} --drive options`);
+        break;
       default:
         throw new UsageError(`unknown option ${a} (see --help)`);
     }
   }
   return o;
+}
+
+/** `file=PATH[,format=raw|qcow2|iso][,readonly=on|off]` (",," is a literal comma). */
+export function parseDrive(spec: string): DriveSpec {
+  const parts: string[] = [];
+  let cur = '';
+  for (let i = 0; i < spec.length; i++) {
+    if (spec[i] === ',') {
+      if (spec[i + 1] === ',') {
+        cur += ',';
+        i++;
+        continue;
+      }
+      parts.push(cur);
+      cur = '';
+    } else {
+      cur += spec[i];
+    }
+  }
+  parts.push(cur);
+  const d: Partial<DriveSpec> = { readOnly: false };
+  for (const p of parts) {
+    const eq = p.indexOf('=');
+    const k = eq < 0 ? p : p.slice(0, eq);
+    const v = eq < 0 ? '' : p.slice(eq + 1);
+    switch (k) {
+      case 'file':
+        if (v === '') throw new UsageError(`--drive ${spec}: file= needs a path`);
+        d.file = v;
+        break;
+      case 'format':
+        if (v !== 'raw' && v !== 'qcow2' && v !== 'iso') throw new UsageError(`--drive ${spec}: format ${v} is not raw, qcow2 or iso`);
+        d.format = v;
+        break;
+      case 'readonly':
+        if (v !== 'on' && v !== 'off') throw new UsageError(`--drive ${spec}: readonly must be on or off`);
+        d.readOnly = v === 'on';
+        break;
+      default:
+        throw new UsageError(`--drive ${spec}: unknown option "${k}" (file, format, readonly)`);
+    }
+  }
+  if (d.file === undefined) throw new UsageError(`--drive ${spec}: needs file=<image>`);
+  return { file: d.file, format: d.format, readOnly: d.readOnly === true };
 }
 
 /** Size of an input file; a missing or non-regular file is a usage error. */
@@ -110,6 +174,7 @@ export interface ResolvedRun {
   append: string;
   memoryMiB: number;
   smp: number;
+  drives?: DriveSpec[];
 }
 
 /** Read and check every input before anything starts. */
@@ -152,7 +217,8 @@ export function resolveRun(o: RunOptions): ResolvedRun {
     }
   }
   const initrd = initrdPath === undefined ? undefined : readInput('initrd', initrdPath);
-  return { kernel, kernelName: kernelPath, initrd, append: append ?? DEFAULT_APPEND, memoryMiB: o.memoryMiB, smp: o.smp };
+  for (const d of o.drives ?? []) statInput('drive', d.file);
+  return { kernel, kernelName: kernelPath, initrd, append: append ?? DEFAULT_APPEND, memoryMiB: o.memoryMiB, smp: o.smp, drives: o.drives };
 }
 
 /** Console escape handling: Ctrl-A x quits, Ctrl-A Ctrl-A sends one Ctrl-A. */
@@ -179,9 +245,42 @@ export class EscapeFilter {
   }
 }
 
+/** Open every drive (format probed from content, advisory lock); all or none. */
+export async function openDrives(drives: readonly DriveSpec[]): Promise<BlockBackend[]> {
+  const out: BlockBackend[] = [];
+  try {
+    for (const d of drives) out.push(await openImage(d.file, { format: d.format, readOnly: d.readOnly }));
+  } catch (e) {
+    await Promise.allSettled(out.map((b) => b.close()));
+    if (e instanceof BlockError) throw new UsageError(`drive ${e.message}`);
+    throw e;
+  }
+  return out;
+}
+
 export async function runVm(r: ResolvedRun): Promise<number> {
+  let disks: BlockBackend[];
+  try {
+    disks = await openDrives(r.drives ?? []);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`ppcbox: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  try {
+    return await runMachine(r, disks);
+  } finally {
+    // Flushes what the guest wrote and releases the image locks.
+    await Promise.allSettled(disks.map((b) => b.close()));
+  }
+}
+
+async function runMachine(r: ResolvedRun, disks: BlockBackend[]): Promise<number> {
   const stdout = process.stdout;
   const machine = new SpaprMachine({
+    disks,
     ramBytes: r.memoryMiB * 1024 * 1024,
     nvcpus: r.smp,
     kernel: r.kernel,

@@ -13,12 +13,16 @@ import type { BQL } from '../../host/bql.js';
 import { SpaprVty, VTY_REG } from '../../hw/char/vty.js';
 import { SpaprNvram, NVRAM_REG } from '../../hw/nvram/spapr-nvram.js';
 import { Xics } from '../../hw/intc/xics.js';
+import { Xive } from '../../hw/intc/xive.js';
 import { RateLimitedLog } from '../../util/ratelimit.js';
 import { PhysBus } from '../../memory/phys-bus.js';
 import { HcallTable, arg, H_SUCCESS, H_PARAMETER, H_PPCBOX_RTAS, H_PPCBOX_VOF_CLIENT } from './hcall.js';
 import { registerCpuHcalls } from './hcalls-cpu.js';
 import { vioIrq, SPAPR_IRQ_EPOW, SPAPR_IRQ_HOTPLUG } from './device-tree.js';
 import type { IcMode } from './cas.js';
+import type { IrqLine } from '../../hw/irq.js';
+import { SPAPR_IRQ_PCI_LSI, SPAPR_IRQ_MSI, SPAPR_PCI_MSI_COUNT } from '../../hw/pci/spapr-phb.js';
+import { H_GET_TCE, H_PUT_TCE, H_PUT_TCE_INDIRECT, H_STUFF_TCE } from './hcall.js';
 
 const H_VIO_SIGNAL = 0x104;
 
@@ -26,6 +30,8 @@ export interface BoardParams {
   ramBytes: number;
   nvcpus: number;
   icMode: IcMode;
+  /** A PCI host bridge exists: claim its interrupt sources and hand TCE hypercalls over. */
+  pci?: boolean;
 }
 
 export interface BoardHost {
@@ -52,10 +58,15 @@ export class SpaprBoard {
   readonly cpus: Cpu[] = [];
   readonly hcalls: HcallTable;
   readonly xics: Xics;
+  /** XIVE: the backend once the guest negotiates it at CAS (or with ic-mode xive). */
+  readonly xive: Xive;
   readonly vty: SpaprVty;
   readonly nvram: SpaprNvram;
   /** Device regions outside RAM (populated on the I/O thread only). */
   readonly bus = new PhysBus();
+  /** PCI host bridge interrupt sources (INTA..D, then the MSI pool) when params.pci. */
+  readonly pciLsi: IrqLine[] = [];
+  readonly pciMsi: IrqLine[] = [];
   private readonly guestLog = new RateLimitedLog(20, 1000);
 
   constructor(
@@ -92,18 +103,46 @@ export class SpaprBoard {
       },
       log: (m) => host.log(m),
     };
-    for (let i = 0; i < params.nvcpus; i++) this.cpus.push(new Cpu(mem, i, hooks));
+    // Each vCPU's MMIO names it (XIVE's TIMA shows the accessing vCPU's registers).
+    const hooksOf = (index: number): CpuHooks => ({
+      ...hooks,
+      mmioRead: (pa, size) => {
+        const fwd = host.forwardMmio;
+        if (fwd !== undefined) return fwd(this.cpus[index], pa, size, 0, false);
+        return bql.with(() => this.mmioAccess(pa, size, 0, false, index));
+      },
+      mmioWrite: (pa, size, value) => {
+        const fwd = host.forwardMmio;
+        if (fwd !== undefined) {
+          fwd(this.cpus[index], pa, size, value, true);
+          return;
+        }
+        bql.with(() => this.mmioAccess(pa, size, value, true, index));
+      },
+    });
+    for (let i = 0; i < params.nvcpus; i++) this.cpus.push(new Cpu(mem, i, hooksOf(i)));
     this.xics = new Xics(mem, this.regions, bql, params.nvcpus);
-    this.vty = new SpaprVty(mem, this.regions, bql, this.xics.claim(vioIrq(VTY_REG), false));
+    this.xive = new Xive(mem, this.regions, bql, params.nvcpus);
+    this.xive.log = (l) => host.log(l);
+    this.vty = new SpaprVty(mem, this.regions, bql, this.claimIrq(vioIrq(VTY_REG), false));
     this.nvram = new SpaprNvram(mem, this.regions, bql);
-    this.xics.claim(vioIrq(NVRAM_REG), false);
+    this.claimIrq(vioIrq(NVRAM_REG), false);
     // /event-sources: environmental (EPOW) and hotplug events; nothing raises them yet,
     // but the guest routes them with ibm,set-xive and expects valid sources.
-    this.xics.claim(SPAPR_IRQ_EPOW, false);
-    this.xics.claim(SPAPR_IRQ_HOTPLUG, false);
+    this.claimIrq(SPAPR_IRQ_EPOW, false);
+    this.claimIrq(SPAPR_IRQ_HOTPLUG, false);
+    // The PHB's sources are claimed in every thread, so any vCPU's XICS hypercalls
+    // (resend after CPPR/EOI) see them.
+    if (params.pci === true) {
+      for (let i = 0; i < 4; i++) this.pciLsi.push(this.xics.claim(SPAPR_IRQ_PCI_LSI + i, true));
+      for (let i = 0; i < SPAPR_PCI_MSI_COUNT; i++) this.pciMsi.push(this.xics.claim(SPAPR_IRQ_MSI + i, false));
+    }
     if (host.consoleKick !== undefined) this.vty.onOutput = host.consoleKick;
     this.vty.registerHcalls(this.hcalls);
     this.xics.registerHcalls(this.hcalls);
+    this.xive.registerHcalls(this.hcalls);
+    this.bus.map(this.xive.esbRegion);
+    this.bus.map(this.xive.timaRegion);
     registerCpuHcalls(this.hcalls, {
       bql,
       cpus: this.cpus,
@@ -126,6 +165,13 @@ export class SpaprBoard {
     if (fwd !== undefined) {
       this.hcalls.register(H_PPCBOX_RTAS, 'RTAS (to the I/O thread)', (c) => fwd(c));
       this.hcalls.register(H_PPCBOX_VOF_CLIENT, 'VOF client interface (to the I/O thread)', (c) => fwd(c));
+      // TCE tables live with the PCI devices on the I/O thread (hw/pci/spapr-tce.ts).
+      if (params.pci === true) {
+        this.hcalls.register(H_PUT_TCE, 'H_PUT_TCE (to the I/O thread)', (c) => fwd(c));
+        this.hcalls.register(H_GET_TCE, 'H_GET_TCE (to the I/O thread)', (c) => fwd(c));
+        this.hcalls.register(H_STUFF_TCE, 'H_STUFF_TCE (to the I/O thread)', (c) => fwd(c));
+        this.hcalls.register(H_PUT_TCE_INDIRECT, 'H_PUT_TCE_INDIRECT (to the I/O thread)', (c) => fwd(c));
+      }
     }
     this.hooks = hooks;
     // Broadcast tlbie: every other vCPU drops its cached translations before the issuer
@@ -135,8 +181,22 @@ export class SpaprBoard {
     }
   }
 
-  /** A device access on this thread's bus; the caller holds the BQL. */
-  mmioAccess(pa: number, size: 1 | 2 | 4, value: number, write: boolean): number {
+  /**
+   * An interrupt source in both controllers; events go to the active one (XICS until
+   * the guest picks XIVE at CAS, DESIGN.md rule 5 resets it to the pre-CAS backend).
+   */
+  claimIrq(nr: number, lsi: boolean): IrqLine {
+    const xics = this.xics.claim(nr, lsi);
+    const xive = this.xive.claim(nr, lsi);
+    const x = this.xive;
+    return {
+      set: (level) => (x.active ? xive : xics).set(level),
+      pulse: () => (x.active ? xive : xics).pulse(),
+    };
+  }
+
+  /** A device access on this thread's bus by vCPU `vcpu`; the caller holds the BQL. */
+  mmioAccess(pa: number, size: 1 | 2 | 4, value: number, write: boolean, vcpu = 0): number {
     this.host.bql.assertHeld('MMIO');
     const r = this.bus.find(pa);
     if (r === undefined || pa + size > r.base + r.size) {
@@ -144,9 +204,9 @@ export class SpaprBoard {
       return write ? 0 : size === 4 ? 0xffffffff : (1 << (8 * size)) - 1;
     }
     if (write) {
-      r.write(pa - r.base, size, value);
+      r.write(pa - r.base, size, value, vcpu);
       return 0;
     }
-    return r.read(pa - r.base, size);
+    return r.read(pa - r.base, size, vcpu);
   }
 }

@@ -65,8 +65,15 @@ export const DEFAULT_HYPERTAS_FUNCTIONS: readonly string[] = [
   'hcall-multi-tce',
 ];
 
-/** Interrupt controller mode. Only XICS exists so far (XIVE comes with a later issue). */
-export type IcMode = 'xics';
+/**
+ * Interrupt controller mode: XICS only, XIVE only, or either (the guest picks at CAS).
+ * The tree presents XIVE before CAS only for 'xive'; after CAS, setInterruptController().
+ */
+export type IcMode = 'xics' | 'xive' | 'dual';
+
+/** XIVE thread interrupt management area: four 64 KiB pages (QEMU's SPAPR_XIVE_TM_BASE). */
+export const XIVE_TIMA_BASE = 0x0006030203180000;
+const XIVE_TIMA_PAGE = 0x10000;
 
 export interface VioDeviceConfig {
   /** Unit address (reg), e.g. 0x71000000. */
@@ -108,6 +115,8 @@ export interface PseriesTreeConfig {
   rtasBlobSize?: number;
   /** ibm,hypertas-functions. Default DEFAULT_HYPERTAS_FUNCTIONS. */
   hypertasFunctions?: readonly string[];
+  /** Adds the PCI host bridge node (hw/pci/spapr-phb.ts) and what it needs elsewhere. */
+  phb?: (root: FdtNode) => void;
 }
 
 // ---- POWER9 processor description ----
@@ -176,7 +185,7 @@ function radixApCells(): number[] {
 }
 
 /** Option vector 5 byte 23: 0x00 legacy XICS only, 0x40 XIVE only, 0x80 either. */
-const OV5_INTERRUPT_MODE: Record<IcMode, number> = { xics: 0x00 };
+const OV5_INTERRUPT_MODE: Record<IcMode, number> = { xics: 0x00, xive: 0x40, dual: 0x80 };
 
 /**
  * /chosen ibm,arch-vec-5-platform-support: (byte, value) pairs telling CAS
@@ -396,12 +405,46 @@ export function buildPseriesTree(cfg: PseriesTreeConfig): Fdt {
   vio.sort((a, b) => (a.reg >>> 0) - (b.reg >>> 0));
   for (const d of vio) d.make(vdev.addChild(`${d.name}@${(d.reg >>> 0).toString(16)}`));
 
+  if (cfg.phb !== undefined) cfg.phb(root);
+
   // /memory@0: all RAM in one block (one NUMA node).
   const memory = root.addChild('memory@0');
   memory.setString('device_type', 'memory');
   memory.setU64('reg', 0, ramBytes);
   memory.setCells('ibm,associativity', [4, 0, 0, 0, 0]);
 
+  setInterruptController(fdt, cfg.icMode === 'xive' ? 'xive' : 'xics', nvcpus);
+
+  // Every node gets a package handle for the client interface.
+  fdt.assignPhandles();
+  return fdt;
+}
+
+/**
+ * Present the interrupt controller the guest uses (at reset, and after CAS picked one):
+ * replaces the root's controller node. XIVE as QEMU describes it: the user and OS TIMA
+ * pages, 64 KiB queues, the IPI LISNs 0..nvcpus-1, priorities 7.. reserved.
+ */
+export function setInterruptController(fdt: Fdt, kind: 'xics' | 'xive', nvcpus: number): void {
+  const root = fdt.root;
+  for (const n of [...root.children]) if (n.baseName === 'interrupt-controller') root.removeChild(n);
+  root.deleteProp('ibm,plat-res-int-priorities');
+  if (kind === 'xive') {
+    const user = XIVE_TIMA_BASE + 3 * XIVE_TIMA_PAGE;
+    const os = XIVE_TIMA_BASE + 2 * XIVE_TIMA_PAGE;
+    const x = root.addChild(`interrupt-controller@${user.toString(16)}`);
+    x.setString('device_type', 'power-ivpe');
+    x.setU64('reg', user, XIVE_TIMA_PAGE, os, XIVE_TIMA_PAGE);
+    x.setString('compatible', 'ibm,power-ivpe');
+    x.setCells('ibm,xive-eq-sizes', [16]);
+    x.setCells('ibm,xive-lisn-ranges', [0, nvcpus]);
+    x.setEmpty('interrupt-controller');
+    x.setU32('#interrupt-cells', 2);
+    x.setU32('linux,phandle', PHANDLE_XICP);
+    x.setPhandle(PHANDLE_XICP);
+    root.setCells('ibm,plat-res-int-priorities', [7, 0xf8]);
+    return;
+  }
   // The XICS presentation controller, at the root as in QEMU.
   const icp = root.addChild('interrupt-controller');
   icp.setString('device_type', 'PowerPC-External-Interrupt-Presentation');
@@ -411,8 +454,4 @@ export function buildPseriesTree(cfg: PseriesTreeConfig): Fdt {
   icp.setU32('#interrupt-cells', 2);
   icp.setU32('linux,phandle', PHANDLE_XICP);
   icp.setPhandle(PHANDLE_XICP);
-
-  // Every node gets a package handle for the client interface.
-  fdt.assignPhandles();
-  return fdt;
 }

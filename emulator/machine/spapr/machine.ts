@@ -22,10 +22,15 @@ import { clearPaprRegistrations } from './hcalls-cpu.js';
 import { Rtas, rtasBlob, RTAS_SIZE } from './rtas.js';
 import { SpaprBoard, type BoardParams } from './board.js';
 import type { VcpuThreadData } from '../../host/vcpu-thread.js';
-import { Vof, VOF_ENTRY } from './vof.js';
+import { Vof, VOF_ENTRY, type VofState } from './vof.js';
 import { negotiate, encodeVec5, platformSupport, CasError, type IcMode } from './cas.js';
-import { buildPseriesTree, PVR_POWER9 } from './device-tree.js';
+import { buildPseriesTree, setInterruptController, PVR_POWER9 } from './device-tree.js';
 import type { Fdt } from './fdt.js';
+import { PHANDLE_XICP } from './device-tree.js';
+import type { BlockBackend } from '../../block/backend.js';
+import { SpaprPhb } from '../../hw/pci/spapr-phb.js';
+import { VirtioPciFunction } from '../../hw/pci/virtio-pci.js';
+import { VirtioBlk } from '../../hw/block/virtio-blk.js';
 
 export const MIN_RAM_MIB = 256;
 export const MAX_SMP = 8;
@@ -47,6 +52,17 @@ export interface SpaprConfig {
   log?: (line: string) => void;
   /** Run each vCPU on its own worker thread (default: all on this thread). */
   threads?: boolean;
+  /** Disks, in order (/dev/vda, /dev/vdb...): virtio-blk behind the PCI host bridge. */
+  disks?: readonly BlockBackend[];
+}
+
+/** SpaprMachine state outside the shared layout (see snapshotState()). */
+export interface MachineSnapshotState {
+  fdt: Uint8Array;
+  vof: VofState;
+  kernelEntry: number;
+  initrdBase: number;
+  inputBacklog: number[][];
 }
 
 export type ExitReason = { kind: 'poweroff' } | { kind: 'os-term'; message: string } | { kind: 'firmware-exit' } | { kind: 'error'; error: Error };
@@ -68,6 +84,8 @@ export class SpaprMachine {
   readonly regions: SharedRegions;
   readonly rtas: Rtas;
   readonly vof: Vof;
+  /** The PCI host bridge, when there are PCI devices (disks). */
+  readonly phb: SpaprPhb | null = null;
   readonly loop: MainLoop;
   readonly icMode: IcMode;
   readonly threaded: boolean;
@@ -81,7 +99,7 @@ export class SpaprMachine {
   initrdBase = 0;
 
   constructor(readonly cfg: SpaprConfig) {
-    this.icMode = cfg.icMode ?? 'xics';
+    this.icMode = cfg.icMode ?? 'dual'; // as QEMU's pseries: the guest picks at CAS
     this.log = cfg.log ?? ((l) => process.stderr.write(`ppcbox: ${l}\n`));
     this.mem = GuestMemory.create(cfg.ramBytes, cfg.nvcpus);
     this.bql = new BQL(this.mem, IO_THREAD);
@@ -111,6 +129,7 @@ export class SpaprMachine {
       isStopped: (index) => Atomics.load(this.mem.i32, this.cpus[index].wi(L.RUN_STATE)) === L.RUN_STOPPED,
     });
     this.xics.registerRtas(this.rtas);
+    if (this.board.params.pci === true) this.phb = this.buildPci();
     this.nvram.registerRtas(this.rtas);
     this.vof = new Vof(
       {
@@ -123,7 +142,7 @@ export class SpaprMachine {
         exit: () => this.finish({ kind: 'firmware-exit' }),
         milliseconds: () => Math.floor(performance.now() - this.startMs),
       },
-      buildPseriesTree({ ramBytes: cfg.ramBytes, nvcpus: cfg.nvcpus, bootargs: cfg.bootargs, icMode: 'xics' }),
+      buildPseriesTree({ ramBytes: cfg.ramBytes, nvcpus: cfg.nvcpus, bootargs: cfg.bootargs, icMode: cfg.icMode ?? 'dual' }),
     );
     this.rtas.registerHcalls(this.hcalls);
     this.vof.registerHcalls(this.hcalls);
@@ -147,8 +166,12 @@ export class SpaprMachine {
     this.bql.assertHeld('machine reset');
     for (const c of this.cpus) setRunState(this.mem, c.index, L.RUN_STOPPED);
     // Devices first, so nothing raises an interrupt into a half-reset controller.
+    this.phb?.reset();
     this.vty.reset();
     this.xics.reset();
+    // The interrupt backend goes back to its pre-CAS mode with the rest of CAS state.
+    this.board.xive.reset();
+    this.board.xive.setActive(this.icMode === 'xive');
     Atomics.store(this.mem.i32, L.M_RADIX >> 2, 0);
     setProcessTable(this.mem, null);
     // Guest RAM from scratch: nothing of a previous boot survives (a new memory is zero).
@@ -173,9 +196,10 @@ export class SpaprMachine {
       bootargs: cfg.bootargs,
       initrd,
       kernel: { start: kernel.lowest, size: kernel.highest - kernel.lowest, littleEndian: kernel.littleEndian },
-      icMode: 'xics',
+      icMode: this.icMode,
       rtasBlobSize: RTAS_SIZE,
       rtasCalls: this.rtas.implemented(),
+      phb: this.phb === null ? undefined : (root) => this.phb?.buildTree(root, PHANDLE_XICP),
     });
     this.tree.findNode('/chosen')?.setProp('ibm,arch-vec-5-platform-support', Uint8Array.from(platformSupport(this.icMode)));
     this.tree.assignPhandles();
@@ -240,6 +264,10 @@ export class SpaprMachine {
       const r = negotiate(this.mem, vec, pvr, this.icMode);
       Atomics.store(this.mem.i32, L.M_RADIX >> 2, r.radix ? 1 : 0);
       this.tree.findNode('/chosen')?.setProp('ibm,architecture-vec-5', encodeVec5(r.ov5));
+      // The guest's interrupt controller takes effect and the tree it reads next shows it.
+      this.board.xive.setActive(r.xive);
+      setInterruptController(this.tree, r.xive ? 'xive' : 'xics', this.cfg.nvcpus);
+      this.tree.assignPhandles();
       if (r.compatPvr !== 0) {
         for (const n of this.tree.nodes()) if (n.getProp('device_type') !== undefined && n.getString('device_type') === 'cpu') n.setU32('cpu-version', r.compatPvr);
       }
@@ -258,7 +286,32 @@ export class SpaprMachine {
   private booted = false;
 
   private boardParams(): BoardParams {
-    return { ramBytes: this.cfg.ramBytes, nvcpus: this.cfg.nvcpus, icMode: this.icMode };
+    return { ramBytes: this.cfg.ramBytes, nvcpus: this.cfg.nvcpus, icMode: this.icMode, pci: (this.cfg.disks?.length ?? 0) > 0 };
+  }
+
+  /** The PCI host bridge with one virtio-blk function per disk, slots 0, 1, ... */
+  private buildPci(): SpaprPhb {
+    const phb = new SpaprPhb({
+      mem: this.mem,
+      bql: this.bql,
+      log: (l) => this.log(l),
+      lsi: this.board.pciLsi,
+      msi: this.board.pciMsi,
+      kick: () => {
+        if (!this.threaded) this.loop.kick();
+      },
+    });
+    const disks = this.cfg.disks ?? [];
+    disks.forEach((b, i) => {
+      const blk = new VirtioBlk(b, { locked: (fn) => this.bql.with(fn) });
+      const fn = new VirtioPciFunction(`virtio-blk${i}`, blk);
+      fn.setBypass(phb.bypass);
+      phb.addDevice(i, fn);
+    });
+    for (const r of phb.regions) this.board.bus.map(r);
+    phb.registerRtas(this.rtas);
+    phb.registerHcalls(this.hcalls);
+    return phb;
   }
 
   // ---------------------------------------------------------------- vCPU threads
@@ -320,7 +373,7 @@ export class SpaprMachine {
         const pa = c.f64[(c.base + L.MMIO_PA) >> 3];
         const size = c.u32[c.wi(L.MMIO_SIZE)] as 1 | 2 | 4;
         const write = kind === L.HOST_REQ_MMIO_WRITE;
-        const v = this.bql.with(() => this.board.mmioAccess(pa, size, c.u32[c.wi(L.MMIO_VALUE)], write));
+        const v = this.bql.with(() => this.board.mmioAccess(pa, size, c.u32[c.wi(L.MMIO_VALUE)], write, c.index));
         if (!write) c.u32[c.wi(L.MMIO_VALUE)] = v;
       } else {
         continue;
@@ -453,6 +506,35 @@ export class SpaprMachine {
   retired(): number {
     if (this.threaded) return this.cpus.reduce((s, c) => s + c.f64[(c.base + L.INSN_COUNT) >> 3], 0);
     return this.cpus.reduce((s, c) => s + c.retired, 0);
+  }
+
+  // ---------------------------------------------------------------- snapshots
+  /**
+   * Machine state that lives outside the shared layout, for host/snapshot.ts: the device
+   * tree the guest got, the firmware's state, typed input not yet taken. BQL held.
+   */
+  snapshotState(): MachineSnapshotState {
+    this.bql.assertHeld('snapshot capture');
+    return {
+      fdt: this.tree.toBlob(),
+      vof: this.vof.save(),
+      kernelEntry: this.kernelEntry,
+      initrdBase: this.initrdBase,
+      inputBacklog: this.inputBacklog.map((b) => Array.from(b)),
+    };
+  }
+
+  /** Put snapshotState()'s state back (restore; vCPUs paused, BQL held). */
+  applySnapshotState(st: MachineSnapshotState, tree: Fdt): void {
+    this.bql.assertHeld('snapshot restore');
+    this.tree = tree;
+    this.vof.load(st.vof, tree);
+    this.kernelEntry = st.kernelEntry;
+    this.initrdBase = st.initrdBase;
+    this.inputBacklog.length = 0;
+    for (const b of st.inputBacklog) this.inputBacklog.push(Uint8Array.from(b));
+    this.resetPending = false;
+    this.booted = true;
   }
 
   /** Seconds of guest timebase since start (for readouts). */
