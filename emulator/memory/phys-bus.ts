@@ -5,8 +5,9 @@ export interface MmioRegion {
   readonly name: string;
   readonly base: number;
   readonly size: number;
-  read(offset: number, size: 1 | 2 | 4): number;
-  write(offset: number, size: 1 | 2 | 4, value: number): void;
+  /** `vcpu`: the vCPU making the access (views that depend on it, e.g. XIVE's TIMA). */
+  read(offset: number, size: 1 | 2 | 4, vcpu?: number): number;
+  write(offset: number, size: 1 | 2 | 4, value: number, vcpu?: number): void;
 }
 
 export class PhysBus {
