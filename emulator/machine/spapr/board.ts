@@ -134,8 +134,8 @@ export class SpaprBoard {
     // The PHB's sources are claimed in every thread, so any vCPU's XICS hypercalls
     // (resend after CPPR/EOI) see them.
     if (params.pci === true) {
-      for (let i = 0; i < 4; i++) this.pciLsi.push(this.xics.claim(SPAPR_IRQ_PCI_LSI + i, true));
-      for (let i = 0; i < SPAPR_PCI_MSI_COUNT; i++) this.pciMsi.push(this.xics.claim(SPAPR_IRQ_MSI + i, false));
+      for (let i = 0; i < 4; i++) this.pciLsi.push(this.claimIrq(SPAPR_IRQ_PCI_LSI + i, true));
+      for (let i = 0; i < SPAPR_PCI_MSI_COUNT; i++) this.pciMsi.push(this.claimIrq(SPAPR_IRQ_MSI + i, false));
     }
     if (host.consoleKick !== undefined) this.vty.onOutput = host.consoleKick;
     this.vty.registerHcalls(this.hcalls);
