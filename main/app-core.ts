@@ -2,7 +2,7 @@
 // behind one set of methods. Electron's IPC handlers and the web host's WebSocket both
 // call dispatch(), which checks every argument (types, ranges, ids that exist, files
 // only through grants) before anything happens.
-import { copyFileSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { VmBootConfig } from '../emulator/host/vm-protocol.js';
 import { defaultGuest } from '../scripts/guest/manifest.js';
@@ -45,7 +45,11 @@ export interface AppCoreOptions {
   /** Where the default guest lives (tests point elsewhere). */
   guestDir?: string;
   shutdownTimeoutMs?: number;
+  /** First run of the app: put a VM of the default guest in the empty library. */
+  seedDefaultVm?: boolean;
 }
+
+const SEEDED_MARK = '.default-vm-created';
 
 const MAX_INPUT_BYTES = 64 * 1024;
 
@@ -66,6 +70,18 @@ export class AppCore implements ApiMethods {
       runtime: (id, runtime) => this.emit({ event: 'runtime', id, runtime }),
       log: (id, line) => this.emit({ event: 'log', id, line }),
     });
+    if (opts.seedDefaultVm === true) this.seed();
+  }
+
+  /** Once per library: a ready-to-boot VM of the default guest (not again if deleted). */
+  private seed(): void {
+    const mark = join(this.library.root, SEEDED_MARK);
+    if (existsSync(mark) || defaultGuest(this.opts.guestDir) === undefined) return;
+    const { vms, problems } = this.library.load();
+    if (vms.length === 0 && problems.length === 0) {
+      this.create({ name: 'Debian', machine: 'pseries', preset: 'standard', cpus: 1, memoryMiB: 1024, cmdline: 'console=hvc0 quiet', source: { kind: 'default' } });
+    }
+    writeFileSync(mark, `${new Date().toISOString()}\n`);
   }
 
   onEvent(f: (e: ApiEvent) => void): () => void {

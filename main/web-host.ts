@@ -37,6 +37,7 @@ export interface WebHostOptions {
   guestDir?: string;
   shutdownTimeoutMs?: number;
   rendererDir?: string;
+  seedDefaultVm?: boolean;
 }
 
 export interface WebHost {
@@ -82,7 +83,7 @@ function cookieToken(req: IncomingMessage): string | undefined {
 
 export async function startWebHost(o: WebHostOptions): Promise<WebHost> {
   const token = o.token ?? randomBytes(24).toString('hex');
-  const core = new AppCore({ userData: o.userData, launcher: o.launcher ?? forkLauncher, guestDir: o.guestDir, shutdownTimeoutMs: o.shutdownTimeoutMs });
+  const core = new AppCore({ userData: o.userData, launcher: o.launcher ?? forkLauncher, guestDir: o.guestDir, shutdownTimeoutMs: o.shutdownTimeoutMs, seedDefaultVm: o.seedDefaultVm });
   const dist = o.rendererDir ?? RENDERER_DIST;
   let origin = '';
   let hostHeaders: string[] = [];
@@ -253,7 +254,7 @@ export function defaultUserData(): string {
 async function main(): Promise<void> {
   const portArg = process.env.PPCBOX_PORT;
   const port = portArg !== undefined && /^\d+$/.test(portArg) ? Number(portArg) : 0;
-  const host = await startWebHost({ userData: defaultUserData(), port });
+  const host = await startWebHost({ userData: defaultUserData(), port, seedDefaultVm: true });
   process.stdout.write(`PPCBox web mode: open ${host.url}\n(library: ${host.core.library.root}; Ctrl-C stops the host and its VMs)\n`);
   const stop = (): void => {
     void host.close().then(() => process.exit(0));

@@ -102,6 +102,16 @@ describe('library operations', () => {
     core.remove(cfg.id);
     expect(core.list().vms).toHaveLength(0);
   });
+  it('first run: one ready-to-boot default VM, never re-created once deleted', () => {
+    const home = join(dir, 'seeded');
+    const mk = (): AppCore => new AppCore({ userData: home, launcher: fakeLauncher().launch, guestDir: join(dir, 'guest'), seedDefaultVm: true });
+    const c1 = mk();
+    expect(c1.list().vms.map((v) => [v.config.name, v.config.source.kind])).toEqual([['Debian', 'default']]);
+    expect(mk().list().vms).toHaveLength(1);
+    c1.remove(c1.list().vms[0].config.id);
+    expect(mk().list().vms).toHaveLength(0);
+  });
+
   it('a kernel VM adopts uploaded files into its folder', () => {
     const p = join(core.library.importsDir, 'upload1');
     writeFileSync(p, 'ELF');
