@@ -51,6 +51,14 @@ const MAX_STR = 256;
 const MAX_SETPROP = 2048;
 const log = new RateLimitedLog(20, 1000);
 
+export interface VofState {
+  claimed: Claimed[];
+  claimedBase: number;
+  topAddr: number;
+  instances: Array<{ ih: number; path: string }>;
+  lastInstance: number;
+}
+
 export class Vof {
   private claimed: Claimed[] = [];
   private claimedBase = 0;
@@ -96,6 +104,31 @@ export class Vof {
     const stack = this.claim(0, VOF_STACK_SIZE, VOF_STACK_SIZE);
     if (stack === PROM_ERROR) throw new Error('VOF: no memory for the client stack');
     return stack + VOF_STACK_SIZE - 0x20;
+  }
+
+  /** Client-interface state for a snapshot (claims, open instances by path). */
+  save(): VofState {
+    return {
+      claimed: this.claimed.map((c) => ({ start: c.start, size: c.size })),
+      claimedBase: this.claimedBase,
+      topAddr: this.topAddr,
+      instances: [...this.instances].map(([ih, v]) => ({ ih, path: v.path })),
+      lastInstance: this.lastInstance,
+    };
+  }
+
+  /** Restore save()'s state over `tree` (the tree the snapshot carried). */
+  load(st: VofState, tree: Fdt): void {
+    this.tree = tree;
+    this.claimed = st.claimed.map((c) => ({ start: c.start, size: c.size }));
+    this.claimedBase = st.claimedBase;
+    this.topAddr = st.topAddr;
+    this.instances.clear();
+    for (const i of st.instances) {
+      const node = tree.findNode(i.path);
+      if (node !== undefined) this.instances.set(i.ih, { path: i.path, node });
+    }
+    this.lastInstance = st.lastInstance;
   }
 
   /** Claim a fixed range for something the machine loaded (kernel, initrd). */
