@@ -19,6 +19,9 @@ async function boot(): Promise<void> {
   setBridge(b);
   b.onEvent((e) => lib.applyEvent(e));
   await lib.refresh();
+  // Open on the first VM (on a first run: the default guest's, ready to boot).
+  const first = lib.vms[0];
+  if (first !== undefined) lib.select(first.config.id);
   app.mount('#app');
   // Drops outside a drop zone must not navigate away from the app.
   window.addEventListener('dragover', (e) => e.preventDefault());
