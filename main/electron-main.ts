@@ -53,7 +53,7 @@ function fromOurWindow(e: IpcMainInvokeEvent): boolean {
 }
 
 app.whenReady().then(() => {
-  const core = new AppCore({ userData: app.getPath('userData'), launcher: utilityLauncher, seedDefaultVm: true });
+  const core = new AppCore({ userData: app.getPath('userData'), launcher: utilityLauncher, guestDir: join(ROOT, '.cache', 'guest'), seedDefaultVm: true });
   win = new BrowserWindow({
     width: 1280,
     height: 860,
