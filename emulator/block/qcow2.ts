@@ -944,10 +944,14 @@ export class Qcow2Backend implements BlockBackend {
   // ------------------------------------------------------------------ flush
 
   /** Writes all dirty metadata in crash-safe order, then applies pending frees. */
-  private async flushMetadata(): Promise<void> {
+  private async flushMetadata(): Promise<boolean> {
     let synced = true;
+    let didSync = false;
     const sync = async (): Promise<void> => {
-      if (!synced) await this.fh.datasync();
+      if (!synced) {
+        await this.fh.datasync();
+        didSync = true;
+      }
       synced = true;
     };
     const anyRb = [...this.rbCache.values()].some((e) => e.dirty);
@@ -980,8 +984,6 @@ export class Qcow2Backend implements BlockBackend {
       await sync();
       const lo = this.l1DirtyLo;
       const hi = this.l1DirtyHi;
-      this.l1DirtyLo = Infinity;
-      this.l1DirtyHi = -1;
       const b = new Uint8Array((hi - lo + 1) * 8);
       const dv = new DataView(b.buffer);
       for (let i = lo; i <= hi; i++) {
@@ -989,6 +991,9 @@ export class Qcow2Backend implements BlockBackend {
         dv.setUint32((i - lo) * 8 + 4, this.l1[2 * i + 1]);
       }
       await pwriteFull(this.fh, b, this.header.l1TableOffset + lo * 8);
+      // Cleared only once written: a failed write (ENOSPC) is retried by the next flush.
+      this.l1DirtyLo = Infinity;
+      this.l1DirtyHi = -1;
       synced = false;
     }
     if (this.pendingFree.length > 0) {
@@ -1007,14 +1012,15 @@ export class Qcow2Backend implements BlockBackend {
       synced = false;
     }
     await sync();
+    return didSync;
   }
 
   flush(): Promise<void> {
     if (this.readOnly || this.closed) return Promise.resolve();
     return this.mutex.run(async () => {
       try {
-        await this.flushMetadata();
-        await this.fh.datasync();
+        // The last metadata sync covers the data too; otherwise sync the data alone.
+        if (!(await this.flushMetadata())) await this.fh.datasync();
       } catch (e) {
         throw hostError(this.path, 'flush', e);
       }
