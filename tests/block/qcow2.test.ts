@@ -228,6 +228,35 @@ describe('qcow2 write', () => {
     }
   });
 
+  it('guest and host offsets beyond 4 GiB (sparse files)', async () => {
+    const G = 1024 * M;
+    const f = fresh();
+    qemuImg('create', '-f', 'qcow2', '-o', 'preallocation=metadata', f, '10G'); // L2 entries up to ~10 GiB host
+    qemuIo(f, 'qcow2', 'write -P 0x71 7g 64k', 'write -P 0x72 4095m 2m');
+    const b = await openImage(f);
+    expect(b.size).toBe(10 * G);
+    const r = await b.read(7 * G - 512, 64 * 1024 + 1024);
+    expect(r[0]).toBe(0);
+    expect(r[512]).toBe(0x71);
+    expect(r[512 + 64 * 1024]).toBe(0);
+    const r2 = await b.read(4 * G - 4096, 8192); // across 4 GiB
+    expect(r2[0]).toBe(0x72);
+    expect(r2[8191]).toBe(0x72);
+    await b.write(9 * G + 512, new Uint8Array(1024).fill(0x73));
+    await b.write(4 * G - 512, new Uint8Array(1024).fill(0x74));
+    await b.close();
+    checkClean(f);
+    qemuIo(f, 'qcow2', 'read -P 0x73 9663676928 1024', 'read -P 0x74 4294966784 1024', 'read -P 0x71 7g 64k');
+    // Raw: file offsets past 4 GiB.
+    const sparse = T.path('sparse.raw');
+    qemuImg('create', '-f', 'raw', sparse, '6G');
+    const rw = await openImage(sparse);
+    await rw.write(5 * G + 4096, new Uint8Array(4096).fill(0x75));
+    expect((await rw.read(5 * G + 4096, 4096))[4095]).toBe(0x75);
+    await rw.close();
+    qemuIo(sparse, 'raw', 'read -P 0x75 5368713216 4096');
+  });
+
   it('keeps internal snapshots intact (copy-on-write of shared L2 tables and clusters)', async () => {
     const f = fresh();
     qemuImg('create', '-f', 'qcow2', f, '8M');
