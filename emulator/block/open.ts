@@ -21,6 +21,10 @@ export async function openImage(path: string, opts: OpenOptions = {}): Promise<B
 }
 
 async function openChain(path: string, opts: OpenOptions, depth: number, chain: string[]): Promise<BlockBackend> {
+  const f: string | undefined = opts.format;
+  if (f !== undefined && f !== 'raw' && f !== 'qcow2' && f !== 'iso') {
+    throw new BlockError('EINVAL', `${path}: unknown image format "${f}" (raw, qcow2 or iso)`);
+  }
   if (depth > MAX_BACKING_DEPTH) {
     throw new BlockError('ENOTSUP', `${chain[0]}: backing chain deeper than ${MAX_BACKING_DEPTH} (a loop?): ${chain.join(' -> ')}`);
   }

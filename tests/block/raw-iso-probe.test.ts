@@ -166,10 +166,12 @@ describe('probe', () => {
     }
   });
 
-  it('format=qcow2 on a raw file is refused', async () => {
+  it('format=qcow2 on a raw file is refused; unknown formats too', async () => {
     const r = T.path('plain.raw');
     writeFileSync(r, new Uint8Array(4096));
     await expect(openImage(r, { format: 'qcow2' })).rejects.toThrow(/not a qcow2 image/);
+    const bad = JSON.parse('{"format":"vmdk"}') as { format: 'raw' }; // as a CLI string could arrive
+    await expect(openImage(r, bad)).rejects.toThrow(/unknown image format "vmdk"/);
   });
 });
 
