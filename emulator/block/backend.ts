@@ -43,6 +43,8 @@ export interface BlockBackend {
   readonly canDiscard: boolean;
   /** writeZeroes() is cheaper than writing a buffer of zeros. */
   readonly canWriteZeroes: boolean;
+  /** Bytes below which discard/write-zeroes cannot free anything (virtio-blk's discard_sector_alignment). */
+  readonly discardGranularity: number;
   /** Requests: offset and length multiples of 512, offset + length <= size. */
   read(offset: number, length: number): Promise<Uint8Array>;
   readInto(offset: number, dest: Uint8Array): Promise<void>;

@@ -250,6 +250,7 @@ export class Qcow2Backend implements BlockBackend {
   readonly format: ImageFormat = 'qcow2';
   readonly canDiscard: boolean;
   readonly canWriteZeroes: boolean;
+  readonly discardGranularity: number;
   /** Runs after the files are closed (open.ts releases the image lock here). */
   onClose: (() => Promise<void>) | null = null;
 
@@ -302,6 +303,7 @@ export class Qcow2Backend implements BlockBackend {
     this.rbCacheMax = Math.max(2, Math.floor(Qcow2Backend.refcountCacheBytes / this.cs));
     this.canDiscard = !readOnly;
     this.canWriteZeroes = !readOnly && this.v3;
+    this.discardGranularity = this.cs; // only whole clusters are freed
     this.zbuf = new Uint8Array(this.cs);
     this.compCache = new Uint8Array(this.cs);
   }

@@ -17,6 +17,7 @@ import { probeBytes, unsupportedFormat } from './probe.js';
 export class RawBackend implements BlockBackend {
   readonly canDiscard = false;
   readonly canWriteZeroes = false;
+  readonly discardGranularity = 512;
   private closed = false;
   /** Runs after the file is closed (open.ts releases the image lock here). */
   onClose: (() => Promise<void>) | null = null;
