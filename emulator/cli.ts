@@ -6,6 +6,7 @@ import { SpaprMachine, MIN_RAM_MIB, MAX_SMP, KERNEL_ADDR, type ExitReason } from
 import { ElfError, loadElf } from './loader/elf.js';
 import { defaultGuest } from '../scripts/guest/manifest.js';
 import { openImage, BlockError, type BlockBackend, type ImageFormat } from './block/open.js';
+import { saveSnapshot, restoreSnapshot, newSnapshotPath, SnapshotError, type TimePolicy } from './host/snapshot.js';
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -19,6 +20,12 @@ export interface RunOptions {
   smp: number;
   /** --drive options in order: the guest sees /dev/vda, /dev/vdb, ... */
   drives?: DriveSpec[];
+  /** --snapshot-dir: where Ctrl-A s saves (default: the current folder). */
+  snapshotDir?: string;
+  /** --load: start from this snapshot instead of booting. */
+  load?: string;
+  /** --load-time: continue (default) or realtime. */
+  loadTime?: TimePolicy;
 }
 
 export interface DriveSpec {
@@ -49,10 +56,16 @@ Options:
                        a disk (virtio-blk); repeat for more: /dev/vda, /dev/vdb...
                        The format is detected from the content unless given;
                        a comma in the file name is written twice (",,").
+  --load <snapshot>    start where the snapshot left off (same kernel, initrd,
+                       --memory, --smp, --append and drives as when it was saved)
+  --load-time continue|realtime
+                       guest time after --load: resume from the saved time
+                       (default) or advance by the real time that passed
+  --snapshot-dir <dir> where Ctrl-A s saves snapshots (default: current folder)
   --help               this text
   --version            print the version
 
-Console keys: Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A.
+Console keys: Ctrl-A x quits, Ctrl-A s saves a snapshot, Ctrl-A Ctrl-A sends Ctrl-A.
 Exit status: 0 when the guest powers off, 1 when the emulator fails, 2 for bad input.
 `;
 
@@ -92,6 +105,18 @@ export function parseRunArgs(argv: string[]): RunOptions {
       case '--smp':
         o.smp = intArg('--smp', value(), 1, MAX_SMP);
         break;
+      case '--snapshot-dir':
+        o.snapshotDir = value();
+        break;
+      case '--load':
+        o.load = value();
+        break;
+      case '--load-time': {
+        const t = value();
+        if (t !== 'continue' && t !== 'realtime') throw new UsageError(`--load-time ${t}: use continue or realtime`);
+        o.loadTime = t;
+        break;
+      }
       case '--drive':
         o.drives = [...(o.drives ?? []), parseDrive(value())];
         if (o.drives.length > MAX_DRIVES) throw new UsageError(`at most ${MAX_DRIVES} --drive options`);
@@ -175,6 +200,9 @@ export interface ResolvedRun {
   memoryMiB: number;
   smp: number;
   drives?: DriveSpec[];
+  snapshotDir?: string;
+  load?: string;
+  loadTime?: TimePolicy;
 }
 
 /** Read and check every input before anything starts. */
@@ -218,13 +246,17 @@ export function resolveRun(o: RunOptions): ResolvedRun {
   }
   const initrd = initrdPath === undefined ? undefined : readInput('initrd', initrdPath);
   for (const d of o.drives ?? []) statInput('drive', d.file);
-  return { kernel, kernelName: kernelPath, initrd, append: append ?? DEFAULT_APPEND, memoryMiB: o.memoryMiB, smp: o.smp, drives: o.drives };
+  if (o.load !== undefined) statInput('snapshot', o.load);
+  return { kernel, kernelName: kernelPath, initrd, append: append ?? DEFAULT_APPEND, memoryMiB: o.memoryMiB, smp: o.smp, drives: o.drives , snapshotDir: o.snapshotDir, load: o.load, loadTime: o.loadTime };
 }
 
-/** Console escape handling: Ctrl-A x quits, Ctrl-A Ctrl-A sends one Ctrl-A. */
+/** Console escape handling: Ctrl-A x quits, Ctrl-A s saves a snapshot, Ctrl-A Ctrl-A sends one Ctrl-A. */
 export class EscapeFilter {
   private armed = false;
-  constructor(private readonly onQuit: () => void) {}
+  constructor(
+    private readonly onQuit: () => void,
+    private readonly onSave?: () => void,
+  ) {}
 
   filter(data: Uint8Array): Uint8Array {
     const out: number[] = [];
@@ -236,12 +268,27 @@ export class EscapeFilter {
           return Uint8Array.from(out);
         }
         if (b === 0x01) out.push(0x01);
+        else if (b === 0x73 /* s */) this.onSave?.();
         continue;
       }
       if (b === 0x01) this.armed = true;
       else out.push(b);
     }
     return Uint8Array.from(out);
+  }
+}
+
+/** The last console output, as the text thumbnail of a snapshot. */
+export class ConsoleTail {
+  private buf = '';
+  push(b: Uint8Array): void {
+    this.buf = (this.buf + Buffer.from(b).toString('latin1')).slice(-4096);
+  }
+  /** The last 24 lines, escape sequences and carriage returns dropped. */
+  text(): string {
+    // eslint-disable-next-line no-control-regex
+    const clean = this.buf.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '');
+    return clean.split('\n').slice(-24).join('\n');
   }
 }
 
@@ -279,6 +326,7 @@ export async function runVm(r: ResolvedRun): Promise<number> {
 
 async function runMachine(r: ResolvedRun, disks: BlockBackend[]): Promise<number> {
   const stdout = process.stdout;
+  const tail = new ConsoleTail();
   const machine = new SpaprMachine({
     disks,
     ramBytes: r.memoryMiB * 1024 * 1024,
@@ -287,13 +335,38 @@ async function runMachine(r: ResolvedRun, disks: BlockBackend[]): Promise<number
     kernelName: r.kernelName,
     initrd: r.initrd,
     bootargs: r.append,
-    consoleOut: (b) => stdout.write(b),
+    consoleOut: (b) => {
+      tail.push(b);
+      stdout.write(b);
+    },
     threads: true,
   });
+  if (r.load !== undefined) {
+    try {
+      const res = await restoreSnapshot(machine, r.load, { fresh: true, time: r.loadTime });
+      process.stderr.write(`ppcbox: restored ${r.load} ("${res.meta.name}", time ${r.loadTime ?? 'continue'}) in ${Math.round(res.ms)} ms at ${res.hostMs}\r\n`);
+    } catch (e) {
+      if (e instanceof SnapshotError) {
+        process.stderr.write(`ppcbox: ${e.message}\n`);
+        return 2;
+      }
+      throw e;
+    }
+  }
+  let saving = false;
+  const save = (): void => {
+    if (saving) return;
+    saving = true;
+    const path = newSnapshotPath(r.snapshotDir ?? '.');
+    saveSnapshot(machine, path, { thumbnail: tail.text() }).then(
+      (s) => process.stderr.write(`\r\nppcbox: saved ${s.path} (${(s.bytes / 1048576).toFixed(1)} MiB, guest paused ${Math.round(s.pauseMs)} ms)\r\n`),
+      (e: unknown) => process.stderr.write(`\r\nppcbox: ${(e as Error).message}\r\n`),
+    ).finally(() => (saving = false));
+  };
   const stdin = process.stdin;
   const raw = stdin.isTTY === true;
   if (raw) stdin.setRawMode(true);
-  const esc = new EscapeFilter(() => machine.stop());
+  const esc = new EscapeFilter(() => machine.stop(), save);
   const onData = (d: Buffer): void => {
     const bytes = esc.filter(d);
     if (bytes.length > 0) machine.input(bytes);
