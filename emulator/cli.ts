@@ -2,6 +2,7 @@
 // `qemu-system-ppc64 -nographic`. Bad input is reported in one line with exit status 2
 // before anything runs; a guest power-off exits 0; an emulator failure exits 1.
 import { readFileSync, statSync } from 'node:fs';
+import type { IcMode } from './machine/spapr/cas.js';
 import { SpaprMachine, MIN_RAM_MIB, MAX_SMP, KERNEL_ADDR, type ExitReason } from './machine/spapr/machine.js';
 import { ElfError, loadElf } from './loader/elf.js';
 import { defaultGuest } from '../scripts/guest/manifest.js';
@@ -26,6 +27,8 @@ export interface RunOptions {
   load?: string;
   /** --load-time: continue (default) or realtime. */
   loadTime?: TimePolicy;
+  /** --ic-mode: interrupt controllers offered at CAS (default dual, as QEMU). */
+  icMode?: IcMode;
 }
 
 export interface DriveSpec {
@@ -52,6 +55,8 @@ Options:
                        the default guest adds "quiet")
   --memory <MiB>       guest RAM, ${MIN_RAM_MIB}..${MAX_RAM_MIB} (default 1024)
   --smp <n>            number of vCPUs, 1..${MAX_SMP} (default 1)
+  --ic-mode <mode>     interrupt controller: xics, xive or dual (default dual:
+                       the guest picks at boot, Linux takes XIVE unless xive=off)
   --drive file=<image>[,format=raw|qcow2|iso][,readonly=on]
                        a disk (virtio-blk); repeat for more: /dev/vda, /dev/vdb...
                        The format is detected from the content unless given;
@@ -105,6 +110,12 @@ export function parseRunArgs(argv: string[]): RunOptions {
       case '--smp':
         o.smp = intArg('--smp', value(), 1, MAX_SMP);
         break;
+      case '--ic-mode': {
+        const m = value();
+        if (m !== 'xics' && m !== 'xive' && m !== 'dual') throw new UsageError(`--ic-mode ${m}: use xics, xive or dual`);
+        o.icMode = m;
+        break;
+      }
       case '--snapshot-dir':
         o.snapshotDir = value();
         break;
@@ -203,6 +214,7 @@ export interface ResolvedRun {
   snapshotDir?: string;
   load?: string;
   loadTime?: TimePolicy;
+  icMode?: IcMode;
 }
 
 /** Read and check every input before anything starts. */
@@ -247,7 +259,7 @@ export function resolveRun(o: RunOptions): ResolvedRun {
   const initrd = initrdPath === undefined ? undefined : readInput('initrd', initrdPath);
   for (const d of o.drives ?? []) statInput('drive', d.file);
   if (o.load !== undefined) statInput('snapshot', o.load);
-  return { kernel, kernelName: kernelPath, initrd, append: append ?? DEFAULT_APPEND, memoryMiB: o.memoryMiB, smp: o.smp, drives: o.drives , snapshotDir: o.snapshotDir, load: o.load, loadTime: o.loadTime };
+  return { kernel, kernelName: kernelPath, initrd, append: append ?? DEFAULT_APPEND, memoryMiB: o.memoryMiB, smp: o.smp, drives: o.drives, icMode: o.icMode , snapshotDir: o.snapshotDir, load: o.load, loadTime: o.loadTime };
 }
 
 /** Console escape handling: Ctrl-A x quits, Ctrl-A s saves a snapshot, Ctrl-A Ctrl-A sends one Ctrl-A. */
@@ -335,6 +347,7 @@ async function runMachine(r: ResolvedRun, disks: BlockBackend[]): Promise<number
     kernelName: r.kernelName,
     initrd: r.initrd,
     bootargs: r.append,
+    icMode: r.icMode,
     consoleOut: (b) => {
       tail.push(b);
       stdout.write(b);

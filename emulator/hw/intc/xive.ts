@@ -97,7 +97,7 @@ export const TM_WORD2 = 8;
 /** NSR: an OS exception is pending. */
 export const TM_QW1_NSR_EO = 0x80;
 /** Special loads/stores live in the upper half of each TIMA page. */
-export const TM_SPC_ACK_OS_REG = 0xc10;
+export const TM_SPC_ACK_OS_REG = 0x810;
 export const TM_SPC_SET_OS_PENDING = 0x812;
 
 // H_INT_GET_SOURCE_INFO flags (PPC bit numbering: bit 63 is 1)
