@@ -2,11 +2,13 @@
 // Groups register here; each lives in scripts/bench/<group>.ts.
 import { benchCpu } from './bench/cpu.js';
 import { benchBoot } from './bench/boot.js';
+import { benchSnapshot } from './bench/snapshot.js';
 import { consoleReporter, type Reporter } from './bench/report.js';
 
 const GROUPS: Record<string, { about: string; run: (r: Reporter) => Promise<void> }> = {
   cpu: { about: 'interpreter guest MIPS over a CRC32/copy/compare kernel (cpu.mips, cpu.insns)', run: benchCpu },
   boot: { about: 'default guest power-on to shell vs QEMU, 1 vCPU, 1 GiB (boot.seconds, boot.qemu.seconds, boot.ratio, boot.rss_mib)', run: benchBoot },
+  snapshot: { about: 'save/restore of the default guest, 1 GiB idle at the shell (snapshot.save_pause_ms, snapshot.restore_ms, snapshot.file_mib)', run: benchSnapshot },
 };
 
 async function main(argv: string[]): Promise<number> {

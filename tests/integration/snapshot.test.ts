@@ -1,0 +1,194 @@
+// Snapshots of the default Debian guest (issue 8), through the CLI as a user would: boot
+// on --smp 2, start a background counter and a `sleep` in flight, save with Ctrl-A s, quit,
+// restore in a new process (--load) under both time policies. The shell answers, the
+// counter goes on without gap or repeat, the sleep ends when the policy says, and the
+// guest's clock (date, /proc/uptime) keeps the policy's promise within 100 ms of the host
+// clock. Then bad files given to --load are refused with the right message.
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { SnapshotReader, type TimeRecord } from '../../emulator/host/snapshot-file.js';
+import { defaultGuest } from '../../scripts/guest/manifest.js';
+
+const root = resolve(import.meta.dirname, '../..');
+const tsx = join(root, 'node_modules', 'tsx', 'dist', 'esm', 'index.mjs');
+const dir = mkdtempSync(join(tmpdir(), 'ppcbox-snapint-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** What must never appear. */
+const BAD = /LockError|without the BQL|with the BQL held|emulator failure|thread failed|Kernel panic|Oops|BUG:|rcu_sched self-detected stall|rcu: INFO/;
+
+class Vm {
+  out = '';
+  code: number | null | undefined = undefined;
+  readonly exited: Promise<number | null>;
+  private readonly p: ChildProcessWithoutNullStreams;
+  private waiters: Array<() => void> = [];
+
+  constructor(args: string[]) {
+    this.p = spawn(process.execPath, ['--import', tsx, 'emulator/cli.ts', 'run', ...args], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
+    const on = (d: Buffer): void => {
+      this.out += d.toString('latin1');
+      for (const w of this.waiters.splice(0)) w();
+    };
+    this.p.stdout.on('data', on);
+    this.p.stderr.on('data', on);
+    this.exited = new Promise((res) =>
+      this.p.on('exit', (c) => {
+        this.code = c;
+        for (const w of this.waiters.splice(0)) w();
+        res(c);
+      }),
+    );
+  }
+
+  /** Wait for `re` after `from`; the match, the index after it and the host time it arrived. */
+  async expect(re: RegExp, from: number, timeoutMs: number): Promise<{ m: RegExpExecArray; at: number; hostMs: number }> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const m = re.exec(this.out.slice(from));
+      if (m !== null) return { m, at: from + m.index + m[0].length, hostMs: Date.now() };
+      if (this.code !== undefined) throw new Error(`VM exited (${this.code}) waiting for ${re}; output:\n${this.out.slice(-3000)}`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out waiting for ${re}; output:\n${this.out.slice(-3000)}`);
+      await new Promise<void>((res) => {
+        const t = setTimeout(res, Math.min(left, 1000));
+        this.waiters.push(() => {
+          clearTimeout(t);
+          res();
+        });
+      });
+    }
+  }
+
+  type(s: string): void {
+    this.p.stdin.write(s);
+  }
+
+  async quit(): Promise<void> {
+    if (this.code === undefined) {
+      this.type('\x01x');
+      const k = setTimeout(() => this.p.kill('SIGKILL'), 20_000);
+      await this.exited;
+      clearTimeout(k);
+    }
+  }
+}
+
+interface Clock {
+  /** Guest wall clock (date), guest uptime (TB-based), host clock when the line arrived: seconds. */
+  date: number;
+  uptime: number;
+  host: number;
+}
+
+let seq = 0;
+/** Read the guest clocks three times; keep the reading with the least console latency. */
+async function clocks(vm: Vm, from: number): Promise<{ c: Clock; at: number }> {
+  let best: Clock | null = null;
+  let at = from;
+  for (let i = 0; i < 3; i++) {
+    const tag = `CLK${++seq}`;
+    vm.type(`echo ${tag} $(date +%s.%N) $(cut -d' ' -f1 /proc/uptime) E\r`);
+    const r = await vm.expect(new RegExp(`${tag} (\\d+\\.\\d+) (\\d+\\.\\d+) E`), at, 60_000);
+    at = r.at;
+    const c = { date: Number(r.m[1]), uptime: Number(r.m[2]), host: r.hostMs / 1000 };
+    // Larger guest-minus-host = the line reached us sooner after the guest read its clock.
+    if (best === null || c.date - c.host > best.date - best.host) best = c;
+  }
+  if (best === null) throw new Error('no clock reading');
+  return { c: best, at };
+}
+
+let snapshotFile = '';
+let baseArgs: string[] = [];
+
+describe('snapshot of the default guest (--smp 2)', () => {
+  it('saves with a sleep in flight and a counter; restores in new processes under continue and realtime', async () => {
+    const g = defaultGuest();
+    if (g === undefined) throw new Error('no default guest: run `npm run setup`');
+    baseArgs = ['--memory', '1024', '--smp', '2', '--kernel', g.kernel, '--initrd', g.initrd, '--append', 'console=hvc0 quiet', '--snapshot-dir', dir];
+    const vm = new Vm(baseArgs);
+    let at = (await vm.expect(/PPCBOX-READY/, 0, 600_000)).at;
+    at = (await vm.expect(/# /, at, 60_000)).at;
+    vm.type("c=0; (while :; do c=$((c+1)); echo $c >> /tmp/log; echo $c > /tmp/cnt; sleep 1; done) >/dev/null 2>&1 &\r");
+    vm.type('(sleep 8; echo SLEPT-$((6*7))) &\r');
+    const sleepStartHost = Date.now();
+    at = (await vm.expect(/\[\d+\] \d+/, at, 60_000)).at;
+    await new Promise((r) => setTimeout(r, 2500));
+    const before = await clocks(vm, at);
+    at = before.at;
+    vm.type('\x01s');
+    const saved = await vm.expect(/ppcbox: saved (\S+) \(([\d.]+) MiB, guest paused (\d+) ms\)/, at, 120_000);
+    snapshotFile = saved.m[1];
+    expect(Number(saved.m[3])).toBeLessThan(2000);
+    await vm.quit();
+    expect(vm.out).not.toMatch(BAD);
+    expect(vm.out.slice(at)).not.toMatch(/SLEPT-42/); // still in flight at the save
+    const r = await SnapshotReader.open(snapshotFile);
+    const time = await r.json<TimeRecord>('TIME');
+    await r.close();
+    // The sleep's time left at the save (it started when we typed it, give or take).
+    const leftMs = 8000 - (time.hostMs - sleepStartHost);
+    expect(leftMs).toBeGreaterThan(1000);
+
+    for (const policy of ['continue', 'realtime'] as const) {
+      await new Promise((res) => setTimeout(res, 2000)); // real time passes between save and restore
+      const v = new Vm([...baseArgs, '--load', snapshotFile, '--load-time', policy]);
+      const done = await v.expect(/ppcbox: restored .* in (\d+) ms at (\d+)/, 0, 120_000);
+      const restoredMs = Number(done.m[2]);
+      const gapS = (restoredMs - time.hostMs) / 1000;
+      let a = done.at;
+      // The sleep: `continue` gives it the time it had left; under `realtime` it ends at its
+      // real deadline, at once if that passed meanwhile.
+      const due = policy === 'continue' ? restoredMs + leftMs : Math.max(restoredMs, time.hostMs + leftMs);
+      const slept = await v.expect(/SLEPT-42/, a, 60_000);
+      expect(Math.abs(slept.hostMs - due), `${policy}: sleep ended ${slept.hostMs - due} ms off its due time`).toBeLessThan(1200);
+      // The shell answers and the clocks keep the policy's promise.
+      v.type('echo ALIVE-$((40+2))\r');
+      a = (await v.expect(/ALIVE-42/, a, 60_000)).at;
+      const after = await clocks(v, a);
+      a = after.at;
+      const host = after.c.host - before.c.host;
+      const expectGuest = policy === 'continue' ? host - gapS : host;
+      expect(Math.abs(after.c.date - before.c.date - expectGuest), `${policy}: date moved ${after.c.date - before.c.date} s, promised ${expectGuest}`).toBeLessThan(0.1);
+      expect(Math.abs(after.c.uptime - before.c.uptime - expectGuest), `${policy}: uptime moved ${after.c.uptime - before.c.uptime} s, promised ${expectGuest}`).toBeLessThan(0.12);
+      // The counter goes on, with no gap or repeat.
+      v.type('cat /tmp/cnt\r');
+      const n1 = Number((await v.expect(/\n(\d+)\r?\n/, a, 30_000)).m[1]);
+      await new Promise((res) => setTimeout(res, 2500));
+      v.type("awk 'NR != $1 { print \"GAP\", NR, $1 } END { print \"LINES\", NR }' /tmp/log\r");
+      const lines = await v.expect(/LINES (\d+)/, a, 30_000);
+      expect(v.out.slice(a, lines.at)).not.toMatch(/GAP \d/);
+      expect(Number(lines.m[1])).toBeGreaterThan(n1);
+      await v.quit();
+      expect(v.out).not.toMatch(BAD);
+    }
+  }, 900_000);
+
+  it('refuses truncated, corrupted, other-version and other-configuration snapshots at --load', async () => {
+    if (snapshotFile === '') throw new Error('needs the snapshot of the previous test');
+    const full = readFileSync(snapshotFile);
+    const variants: Array<[string, Buffer, RegExp, string[]]> = [];
+    variants.push(['truncated', full.subarray(0, full.length - 5000), /truncated/, []]);
+    const corrupt = Buffer.from(full);
+    corrupt[full.length >> 1] ^= 0x10;
+    variants.push(['corrupted', corrupt, /corrupted: checksum mismatch in section RAM/, []]);
+    const v2 = Buffer.from(full);
+    v2.writeUInt32LE(2, 8);
+    variants.push(['version', v2, /format version 2, this PPCBox reads version 1/, []]);
+    variants.push(['config', full, /different machine configuration: memory 1024 MiB, this VM has 512 MiB/, ['--memory', '512']]);
+    for (const [what, bytes, re, extra] of variants) {
+      const f = join(dir, `${what}.ppcsnap`);
+      writeFileSync(f, bytes);
+      const args = [...baseArgs.filter((_a, i) => extra.length === 0 || (baseArgs[i] !== '--memory' && baseArgs[i - 1] !== '--memory')), ...extra, '--load', f];
+      const v = new Vm(args);
+      const code = await v.exited;
+      expect(code, `${what}: ${v.out.slice(-500)}`).toBe(2);
+      expect(v.out).toMatch(new RegExp(`ppcbox: snapshot ${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: `));
+      expect(v.out).toMatch(re);
+    }
+  }, 300_000);
+});
