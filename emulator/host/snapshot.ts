@@ -66,6 +66,11 @@ export interface SnapshotDrive {
   snapshotExists(tag: string): Promise<boolean>;
 }
 
+/** The user paused the machine (a save or restore leaves it paused then). */
+function isPaused(m: SpaprMachine): boolean {
+  return m.threaded && m.cpus.every((c) => Atomics.load(m.mem.i32, c.wi(L.EXIT_REQ)) !== 0);
+}
+
 function snapshotDrive(b: BlockBackend): SnapshotDrive | null {
   const d = b as Partial<SnapshotDrive> & BlockBackend;
   return typeof d.snapshotCreate === 'function' && typeof d.snapshotRevert === 'function' && typeof d.snapshotDelete === 'function' && typeof d.snapshotExists === 'function'
@@ -93,6 +98,19 @@ interface DevsRecord {
   nvram: string;
   /** Shared regions without a save() of their own, raw (base64), by name. */
   raw: Record<string, string>;
+  /** The PCI host bridge and its functions (virtio queues, TCE tables), when present. */
+  pci?: unknown;
+}
+
+/** A device whose state lives in the I/O thread's heap and can be saved as JSON. */
+interface SavableDevice {
+  save(): unknown;
+  load(state: unknown): void;
+}
+
+function savable(d: object | null): SavableDevice | null {
+  const x = d as Partial<SavableDevice> | null;
+  return x !== null && typeof x.save === 'function' && typeof x.load === 'function' ? (x as SavableDevice) : null;
 }
 
 /** Regions whose device has save()/load(). */
@@ -188,6 +206,8 @@ function captureLocked(m: SpaprMachine): Captured {
   const raw: Record<string, string> = {};
   for (const r of regions) if (!STRUCTURED.has(r.name)) raw[r.name] = b64(mem.u8.subarray(r.offset, r.offset + r.size));
   const devs: DevsRecord = { regions, xics: m.xics.save(), vty: m.vty.save(), nvram: b64(m.nvram.save()), raw };
+  const pci = savable(m.phb);
+  if (pci !== null) devs.pci = pci.save();
   const ram: Array<RamChunk | null> = [];
   const view = mem.u8.subarray(L.RAM_OFFSET, L.RAM_OFFSET + mem.ramSize);
   let ramUsed = 0;
@@ -209,7 +229,10 @@ export async function saveSnapshot(m: SpaprMachine, path: string, opts: SaveOpti
   const t0 = performance.now();
   const config = machineConfig(m);
   const disks = m.cfg.disks ?? [];
-  // Refuse before pausing anything when a writable drive cannot keep its moment.
+  // Refuse before pausing anything when a device or writable drive cannot keep its moment.
+  if (m.phb !== null && savable(m.phb) === null) {
+    throw new SnapshotError('io', path, 'cannot save: the PCI devices (virtio-blk) cannot save their state yet');
+  }
   disks.forEach((d, i) => {
     if (!d.readOnly && snapshotDrive(d) === null) {
       throw new SnapshotError('io', path, `cannot save: drive ${i} (${d.path}, ${d.format}) cannot take snapshots yet, so its content would not match the saved RAM`);
@@ -219,6 +242,7 @@ export async function saveSnapshot(m: SpaprMachine, path: string, opts: SaveOpti
   const disk: DiskRecord = { id, drives: [] };
   let cap: Captured;
   const made: SnapshotDrive[] = [];
+  const wasPaused = isPaused(m);
   await m.pause();
   try {
     cap = m.bql.with(() => captureLocked(m));
@@ -233,11 +257,11 @@ export async function saveSnapshot(m: SpaprMachine, path: string, opts: SaveOpti
       disk.drives.push({ index: i, path: d.path, format: d.format, size: d.size, readOnly: d.readOnly, tag });
     }
   } catch (e) {
-    m.resume();
+    if (!wasPaused) m.resume();
     for (const sd of made) await sd.snapshotDelete(`ppcbox-${id}`).catch(() => {});
     throw e;
   }
-  m.resume();
+  if (!wasPaused) m.resume();
   const pauseMs = performance.now() - t0;
   const meta: SnapshotMeta = {
     name: opts.name ?? defaultName(new Date(cap.time.hostMs)),
@@ -357,6 +381,8 @@ export async function restoreSnapshot(m: SpaprMachine, path: string, opts: Resto
     const same = devs.regions.length === mine.length && devs.regions.every((x, i) => x.name === mine[i].name && x.offset === mine[i].offset && x.size === mine[i].size);
     if (!same) throw new SnapshotError('config', path, 'taken on a different machine configuration: its devices are laid out differently');
     const nvram = unb64(path, devs.nvram, 'NVRAM');
+    if ((devs.pci !== undefined) !== (m.phb !== null)) throw new SnapshotError('config', path, 'taken on a different machine configuration: PCI devices differ');
+    if (devs.pci !== undefined && savable(m.phb) === null) throw new SnapshotError('config', path, 'this VM\'s PCI devices cannot load saved state yet');
     const raw = new Map<string, Uint8Array>();
     for (const x of mine) {
       if (STRUCTURED.has(x.name)) continue;
@@ -377,6 +403,7 @@ export async function restoreSnapshot(m: SpaprMachine, path: string, opts: Resto
     }
     const ramSections = r.sections.filter((s) => s.tag === 'RAM ');
 
+    const wasPaused = isPaused(m);
     if (opts.fresh !== true) await m.pause();
     try {
       for (const x of reverts) await x.d.snapshotRevert(x.tag);
@@ -419,6 +446,7 @@ export async function restoreSnapshot(m: SpaprMachine, path: string, opts: Resto
           if (b !== undefined) mem.u8.set(b, x.offset);
         }
         m.vty.load(devs.vty);
+        if (devs.pci !== undefined) savable(m.phb)?.load(devs.pci);
         m.xics.load(devs.xics);
         m.applySnapshotState({ ...mach.machine, fdt: new Uint8Array(0) }, tree);
         for (const c of m.cpus) {
@@ -428,7 +456,7 @@ export async function restoreSnapshot(m: SpaprMachine, path: string, opts: Resto
       });
       return { meta, tb: tbNow, hostMs, saved: time, ms: performance.now() - t0 };
     } finally {
-      if (opts.fresh !== true) m.resume();
+      if (opts.fresh !== true && !wasPaused) m.resume();
     }
   } finally {
     await r.close();

@@ -158,5 +158,15 @@ describe('snapshots of a threaded machine', () => {
     const names = (await listSnapshots(dir)).snapshots.map((s) => s.path);
     expect(names).toContain(q[0]);
     expect(names).not.toContain(q[1]);
+    // A paused VM stays paused through a save and a restore.
+    await t.m.pause();
+    await saveSnapshot(t.m, join(dir, 'paused.ppcsnap'));
+    await restoreSnapshot(t.m, q[0]);
+    const c1 = counts(t);
+    await sleep(200);
+    expect(counts(t)).toEqual(c1);
+    expect(t.m.cpus.map((c) => Atomics.load(c.i32, c.wi(L.PARKED)))).toEqual([1, 1]);
+    t.m.resume();
+    await until(() => counts(t).every((v, i) => v > c1[i] + 1000), 10_000, 'counting after resume');
   }, 120_000);
 });
