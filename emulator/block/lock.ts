@@ -230,7 +230,12 @@ export async function lockImage(image: string, mode: 'write' | 'read'): Promise<
     };
     // Readers registered before us win: give the lock back.
     for (const r of await readerFiles(real)) {
-      const h = await readHolder(r).catch(() => null);
+      let h: Holder | null;
+      try {
+        h = await readHolder(r);
+      } catch {
+        continue; // that reader closed meanwhile
+      }
       if (h !== null && stale(h)) {
         await unlink(r).catch(() => undefined);
         continue;
@@ -245,8 +250,7 @@ export async function lockImage(image: string, mode: 'write' | 'read'): Promise<
   const mine = `${real}.lock.read-${unique()}`;
   let registered = false;
   try {
-    await writeFile(mine, content, { flag: 'wx' });
-    registered = true;
+    registered = await createExclusive(mine, content);
     held.add(mine);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
@@ -277,7 +281,8 @@ async function readerFiles(real: string): Promise<string[]> {
   const dir = dirname(real);
   const prefix = `${basename(real)}.lock.read-`;
   try {
-    return (await readdir(dir)).filter((n) => n.startsWith(prefix)).map((n) => join(dir, n));
+    // Temp files (".tmp-") are not registrations yet: their owner checks for us after linking.
+    return (await readdir(dir)).filter((n) => n.startsWith(prefix) && !n.includes('.tmp-')).map((n) => join(dir, n));
   } catch {
     return [];
   }

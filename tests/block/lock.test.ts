@@ -1,7 +1,7 @@
 // Advisory image locks: one writer, or any number of readers; stale locks of dead
 // processes are taken over; QEMU's own locks are honoured.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -122,6 +122,8 @@ describe('image locks', () => {
     writeFileSync(`${f}.lock`, 'garbage');
     await expect(openImage(f)).rejects.toThrow(/unknown program .*remove it/);
     await expect(openImage(f, { readOnly: true })).rejects.toMatchObject({ code: 'EBUSY' });
+    unlinkSync(`${f}.lock`); // what the message tells the user to do
+    await (await openImage(f)).close();
   });
 
   it('a backing file is locked for reading by its overlay', async () => {
@@ -135,6 +137,41 @@ describe('image locks', () => {
     await o.close();
     await (await openImage(base)).close();
   });
+
+  it('racing processes: exactly one writer wins; a writer and readers never coexist', async () => {
+    const f = image();
+    const script = join(T.dir, 'racer.mts');
+    writeFileSync(
+      script,
+      `import { openImage } from ${JSON.stringify(new URL('../../emulator/block/open.js', import.meta.url).pathname)};\n` +
+        `const ro = process.argv[3] === 'ro';\n` +
+        `try { const b = await openImage(process.argv[2], { readOnly: ro }); process.stdout.write('won\\n');` +
+        ` await new Promise((r) => setTimeout(r, 1500)); await b.close(); }\n` +
+        `catch (e) { process.stdout.write(e.code === 'EBUSY' ? 'busy\\n' : 'error ' + e.message + '\\n'); }\n`,
+    );
+    const race = (modes: string[]): Promise<string[]> =>
+      Promise.all(
+        modes.map(
+          (m) =>
+            new Promise<string>((resolve) => {
+              const c = spawn(process.execPath, ['--import', 'tsx', script, f, m], { stdio: ['ignore', 'pipe', 'inherit'] });
+              children.push(c);
+              let out = '';
+              c.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+              c.on('exit', () => resolve(`${m}:${out.trim()}`));
+            }),
+        ),
+      );
+    const w = await race(['rw', 'rw', 'rw', 'rw']);
+    expect(w.filter((x) => x === 'rw:won')).toHaveLength(1);
+    expect(w.filter((x) => x === 'rw:busy')).toHaveLength(3);
+    const mixed = await race(['rw', 'ro', 'rw', 'ro', 'ro']);
+    const writers = mixed.filter((x) => x === 'rw:won').length;
+    const readers = mixed.filter((x) => x === 'ro:won').length;
+    expect(mixed.every((x) => x.endsWith(':won') || x.endsWith(':busy'))).toBe(true);
+    expect(writers <= 1 && (writers === 0 || readers === 0)).toBe(true);
+    expect(lockFiles()).toEqual([]);
+  }, 30_000);
 
   it('honours the locks of a running QEMU (qemu-io)', async () => {
     const f = image();
