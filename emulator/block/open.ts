@@ -28,16 +28,19 @@ async function openChain(path: string, opts: OpenOptions, depth: number, chain: 
   if (depth > MAX_BACKING_DEPTH) {
     throw new BlockError('ENOTSUP', `${chain[0]}: backing chain deeper than ${MAX_BACKING_DEPTH} (a loop?): ${chain.join(' -> ')}`);
   }
+  const where = depth > 0 ? `backing file of ${chain[chain.length - 1]}: ` : '';
+  const fsError = (e: unknown, wanted: string): BlockError => {
+    if (e instanceof BlockError) return e;
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? wanted : (e as Error).message;
+    return new BlockError(code === 'ENOENT' ? 'ENOENT' : 'EIO', `${where}${path}: ${why}`);
+  };
   try {
     const st = await stat(path);
-    if (!st.isFile()) throw new BlockError('ENOTSUP', `${path}: not a regular file`);
-    await access(path, opts.readOnly ? constants.R_OK : constants.R_OK | constants.W_OK);
+    if (!st.isFile()) throw new BlockError('ENOTSUP', `${where}${path}: not a regular file`);
+    await access(path, constants.R_OK);
   } catch (e) {
-    if (e instanceof BlockError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? (opts.readOnly ? 'not readable' : 'not readable and writable (use readonly=on?)') : (e as Error).message;
-    throw new BlockError(code === 'ENOENT' ? 'ENOENT' : 'EIO', `${depth > 0 ? `backing file of ${chain[chain.length - 1]}: ` : ''}${path}: ${why}`);
+    throw fsError(e, 'not readable');
   }
   const probed = await probeFile(path);
   const format: ImageFormat = opts.format ?? probed;
@@ -47,6 +50,13 @@ async function openChain(path: string, opts: OpenOptions, depth: number, chain: 
   if (opts.format === 'qcow2' && probed !== 'qcow2') throw new BlockError('EINVAL', `${path}: not a qcow2 image`);
   // ISO media are read-only whatever was asked.
   const readOnly = opts.readOnly === true || format === 'iso';
+  if (!readOnly) {
+    try {
+      await access(path, constants.W_OK);
+    } catch (e) {
+      throw fsError(e, 'not writable (attach it read-only?)');
+    }
+  }
 
   let lock: ImageLock | null = null;
   if (!opts.noLock) lock = await lockImage(path, readOnly ? 'read' : 'write');
