@@ -19,7 +19,7 @@
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { openSync, fsyncSync, closeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { crc32, deflateRaw, inflateRawSync, constants as zc } from 'node:zlib';
+import { crc32, deflateRaw, inflateRaw, inflateRawSync, constants as zc } from 'node:zlib';
 import { promisify } from 'node:util';
 
 export const SNAPSHOT_MAGIC = 'PPCBSNAP';
@@ -34,6 +34,7 @@ export const RAM_PAGE = 4096;
 const MAX_SECTION = 256 * 1024 * 1024;
 
 const deflateRawAsync = promisify(deflateRaw);
+const inflateRawAsync = promisify(inflateRaw);
 
 export type SnapshotErrorKind = 'not-found' | 'not-snapshot' | 'truncated' | 'corrupted' | 'version' | 'config' | 'io';
 
@@ -114,24 +115,24 @@ function headerBytes(version = SNAPSHOT_FORMAT_VERSION): Uint8Array {
   return h;
 }
 
+const ZERO_BLOCK = Buffer.alloc(64 * 1024);
+
 /** Scan one chunk of RAM: which pages are not zero. Returns null when all are zero. */
 export function scanChunk(ram: Uint8Array, addr: number, length: number): { bitmap: Uint8Array; used: number } | null {
   const pages = Math.ceil(length / RAM_PAGE);
   const bitmap = new Uint8Array((pages + 7) >> 3);
-  const u32 = new Uint32Array(ram.buffer, ram.byteOffset + addr, length >> 2);
+  // Native memcmp against zeros (Buffer.compare, no allocation per page): whole 64 KiB
+  // blocks first, since most of an idle guest's RAM is zero, then page by page.
+  const buf = Buffer.from(ram.buffer, ram.byteOffset, ram.length);
+  const block = ZERO_BLOCK.length;
   let used = 0;
-  const wpp = RAM_PAGE >> 2;
-  for (let p = 0; p < pages; p++) {
-    const s = p * wpp;
-    const e = Math.min(s + wpp, u32.length);
-    let nz = false;
-    for (let i = s; i < e; i += 4) {
-      if ((u32[i] | u32[i + 1] | u32[i + 2] | u32[i + 3]) !== 0) {
-        nz = true;
-        break;
-      }
-    }
-    if (nz) {
+  for (let off = addr; off < addr + length; off += block) {
+    const bend = Math.min(off + block, addr + length);
+    if (buf.compare(ZERO_BLOCK, 0, bend - off, off, bend) === 0) continue;
+    for (let q = off; q < bend; q += RAM_PAGE) {
+      const qend = Math.min(q + RAM_PAGE, bend);
+      if (buf.compare(ZERO_BLOCK, 0, qend - q, q, qend) === 0) continue;
+      const p = (q - addr) / RAM_PAGE;
       bitmap[p >> 3] |= 1 << (p & 7);
       used++;
     }
@@ -168,8 +169,14 @@ export async function encodeRamChunk(c: RamChunk): Promise<Uint8Array> {
   return out;
 }
 
-/** Write a RAM section payload into `ram` (a view of guest RAM from physical 0); zero pages are cleared. */
-export function applyRamChunk(file: string, payload: Uint8Array, ram: Uint8Array, ramSize: number): { addr: number; length: number } {
+export interface DecodedRam {
+  addr: number;
+  length: number;
+  bitmap: Uint8Array;
+  data: Uint8Array;
+}
+
+function ramHeader(file: string, payload: Uint8Array, ramSize: number): { addr: number; length: number; bitmap: Uint8Array; z: Uint8Array } {
   if (payload.length < 16) throw new SnapshotError('corrupted', file, 'RAM section too short');
   const dv = new DataView(payload.buffer, payload.byteOffset, payload.length);
   const addr = dv.getFloat64(0, true);
@@ -179,19 +186,39 @@ export function applyRamChunk(file: string, payload: Uint8Array, ram: Uint8Array
   if (!Number.isInteger(addr) || addr < 0 || addr % RAM_PAGE !== 0 || addr + length > ramSize || bl !== (pages + 7) >> 3 || 16 + bl > payload.length) {
     throw new SnapshotError('corrupted', file, `RAM section at 0x${addr.toString(16)} is outside the guest's RAM or malformed`);
   }
-  const bitmap = payload.subarray(16, 16 + bl);
+  return { addr, length, bitmap: payload.subarray(16, 16 + bl), z: payload.subarray(16 + bl) };
+}
+
+function inflateError(file: string, addr: number, e: unknown): SnapshotError {
+  return new SnapshotError('corrupted', file, `RAM at 0x${addr.toString(16)} does not decompress (${(e as Error).message})`);
+}
+
+/** Decompress a RAM section payload (on the zlib thread pool). */
+export async function decodeRamChunk(file: string, payload: Uint8Array, ramSize: number): Promise<DecodedRam> {
+  const h = ramHeader(file, payload, ramSize);
   let data: Uint8Array;
   try {
-    data = inflateRawSync(payload.subarray(16 + bl));
+    data = await inflateRawAsync(h.z);
   } catch (e) {
-    throw new SnapshotError('corrupted', file, `RAM at 0x${addr.toString(16)} does not decompress (${(e as Error).message})`);
+    throw inflateError(file, h.addr, e);
   }
+  return { addr: h.addr, length: h.length, bitmap: h.bitmap, data };
+}
+
+/**
+ * Put a decoded chunk into `ram` (a view of guest RAM from physical 0). With zeroAbsent,
+ * pages the snapshot holds as zero are cleared (restore over a used RAM); without, they
+ * are left alone (RAM the caller knows is zero: untouched host memory stays uncommitted).
+ */
+export function applyDecodedRam(file: string, d: DecodedRam, ram: Uint8Array, zeroAbsent: boolean): void {
+  const { addr, length, bitmap, data } = d;
+  const pages = Math.ceil(length / RAM_PAGE);
   let k = 0;
   for (let p = 0; p < pages; p++) {
     const to = addr + p * RAM_PAGE;
     const n = Math.min(RAM_PAGE, addr + length - to);
     if ((bitmap[p >> 3] & (1 << (p & 7))) === 0) {
-      ram.fill(0, to, to + n); // a zero page: whatever was there goes
+      if (zeroAbsent) ram.fill(0, to, to + n);
       continue;
     }
     if (k * RAM_PAGE + n > data.length) {
@@ -201,7 +228,19 @@ export function applyRamChunk(file: string, payload: Uint8Array, ram: Uint8Array
     k++;
   }
   if (k * RAM_PAGE !== data.length) throw new SnapshotError('corrupted', file, `RAM at 0x${addr.toString(16)} holds more pages than its map says`);
-  return { addr, length };
+}
+
+/** Decode and apply in one go (synchronous), zero pages cleared. */
+export function applyRamChunk(file: string, payload: Uint8Array, ram: Uint8Array, ramSize: number): { addr: number; length: number } {
+  const h = ramHeader(file, payload, ramSize);
+  let data: Uint8Array;
+  try {
+    data = inflateRawSync(h.z);
+  } catch (e) {
+    throw inflateError(file, h.addr, e);
+  }
+  applyDecodedRam(file, { addr: h.addr, length: h.length, bitmap: h.bitmap, data }, ram, true);
+  return { addr: h.addr, length: h.length };
 }
 
 // ---------------------------------------------------------------- writer

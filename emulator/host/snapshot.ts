@@ -38,7 +38,10 @@ import {
   RAM_CHUNK,
   captureChunk,
   encodeRamChunk,
-  applyRamChunk,
+  decodeRamChunk,
+  applyDecodedRam,
+  type DecodedRam,
+  type SectionInfo,
   checkConfig,
   imageFingerprint,
   jsonBytes,
@@ -409,14 +412,35 @@ export async function restoreSnapshot(m: SpaprMachine, path: string, opts: Resto
       for (const x of reverts) await x.d.snapshotRevert(x.tag);
       const mem = m.mem;
       const view = mem.u8.subarray(L.RAM_OFFSET, L.RAM_OFFSET + mem.ramSize);
-      const present = new Set<number>();
-      for (const s of ramSections) present.add(applyRamChunk(path, await r.payload(s), view, mem.ramSize).addr);
-      // Chunks the snapshot has no pages of are zero. A fresh machine only wrote its boot
-      // image (firmware stub, kernel, initrd below the initrd's end): clearing just that
-      // keeps the rest of RAM untouched host memory.
+      // A fresh machine only wrote its boot image (firmware stub, kernel, initrd, all below
+      // the initrd's end): clear that, and leave the rest of RAM untouched host memory.
+      // In place, every page the snapshot holds as zero is cleared.
+      const fresh = opts.fresh === true;
       const initrdLen = m.cfg.initrd?.length ?? 0;
-      const dirtyEnd = opts.fresh === true && m.initrdBase > 0 ? Math.min(mem.ramSize, m.initrdBase + initrdLen) : mem.ramSize;
-      for (let a = 0; a < dirtyEnd; a += RAM_CHUNK) if (!present.has(a)) view.fill(0, a, Math.min(a + RAM_CHUNK, mem.ramSize));
+      const dirtyEnd = fresh && m.initrdBase > 0 ? Math.min(mem.ramSize, m.initrdBase + initrdLen) : mem.ramSize;
+      if (fresh) view.fill(0, 0, dirtyEnd);
+      const present = new Set<number>();
+      // Decompress a few chunks ahead on the zlib thread pool; copy them in order.
+      const AHEAD = 4;
+      const queue: Array<Promise<DecodedRam>> = [];
+      let next = 0;
+      const startDecode = async (s: SectionInfo): Promise<DecodedRam> => decodeRamChunk(path, await r.payload(s), mem.ramSize);
+      while (next < ramSections.length && queue.length < AHEAD) queue.push(startDecode(ramSections[next++]));
+      try {
+        while (queue.length > 0) {
+          const d = await (queue.shift() as Promise<DecodedRam>);
+          if (next < ramSections.length) queue.push(startDecode(ramSections[next++]));
+          applyDecodedRam(path, d, view, !fresh);
+          present.add(d.addr);
+        }
+      } finally {
+        await Promise.allSettled(queue);
+      }
+      if (!fresh) {
+        for (let a = 0; a < mem.ramSize; a += RAM_CHUNK) {
+          if (!present.has(a)) view.fill(0, a, Math.min(a + RAM_CHUNK, mem.ramSize));
+        }
+      }
       let tbNow = 0;
       let hostMs = 0;
       m.bql.with(() => {
