@@ -375,6 +375,7 @@ export class Xive {
     const s = this.validSrc(lisn);
     const inSlot = off & 7;
     const ones = size === 4 ? 0xffffffff : (1 << (8 * size)) - 1;
+    if (!this.mmioEnabled()) return ones;
     if (s < 0) {
       this.guestError(() => `XIVE: ESB load for unknown LISN 0x${lisn.toString(16)}`);
       return ones;
@@ -393,12 +394,20 @@ export class Xive {
     this.bql.assertHeld('XIVE ESB');
     const lisn = Math.floor(off / 2 ** XIVE_ESB_SHIFT);
     const s = this.validSrc(lisn);
+    if (!this.mmioEnabled()) return;
     if (s < 0) {
       this.guestError(() => `XIVE: ESB store for unknown LISN 0x${lisn.toString(16)}`);
       return;
     }
     if ((off & 7) + size < 8) return;
     this.esbStore(s, off & 0xff8, (off & ESB_PAGE) === 0);
+  }
+
+  /** ESB and TIMA pages answer only while XIVE is the machine's controller (as QEMU). */
+  private mmioEnabled(): boolean {
+    if (this.active) return true;
+    this.guestError(() => 'XIVE: ESB/TIMA access while XICS is the interrupt controller');
+    return false;
   }
 
   // ------------------------------------------------------------ routing
@@ -478,7 +487,7 @@ export class Xive {
     const page = off >>> XIVE_TM_SHIFT;
     const reg = off & 0xfff;
     const ones = size === 4 ? 0xffffffff : (1 << (8 * size)) - 1;
-    if (vcpu >= this.nservers) return ones;
+    if (vcpu >= this.nservers || !this.mmioEnabled()) return ones;
     if ((reg & 0x800) !== 0) {
       if (reg === TM_SPC_ACK_OS_REG && size === 2 && page <= XIVE_TM_OS_PAGE) {
         const ack = this.ackOs(vcpu);
@@ -502,7 +511,7 @@ export class Xive {
     this.bql.assertHeld('XIVE TIMA');
     const page = off >>> XIVE_TM_SHIFT;
     const reg = off & 0xfff;
-    if (vcpu >= this.nservers) return;
+    if (vcpu >= this.nservers || !this.mmioEnabled()) return;
     if ((reg & 0x800) !== 0) {
       if (reg === TM_SPC_SET_OS_PENDING && size === 1 && page <= XIVE_TM_OS_PAGE) {
         this.present(vcpu, value & 0xff);

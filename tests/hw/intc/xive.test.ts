@@ -390,3 +390,15 @@ describe('XIVE TIMA (OS ring)', () => {
     expect(esbLoad64(0x1100, 0x800)).toBe(1);
   });
 });
+
+describe('XIVE MMIO under XICS', () => {
+  it('ESB and TIMA pages answer all ones and do nothing while XICS is active', () => {
+    xive.setActive(false);
+    expect(xive.esbRegion.read(mgmt(0x1100) + 0xc04, 4)).toBe(0xffffffff);
+    expect(xive.timaRegion.read(2 * 0x10000 + 0x810, 2, 0)).toBe(0xffff);
+    setCppr(0, 0xff);
+    expect(xive.timaByte(0, 0x11)).toBe(0);
+    xive.setActive(true);
+    expect(esbLoad64(0x1100, 0x800)).toBe(1);
+  });
+});
