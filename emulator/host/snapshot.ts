@@ -472,6 +472,12 @@ export async function restoreSnapshot(m: SpaprMachine, path: string, opts: Resto
         m.vty.load(devs.vty);
         if (devs.pci !== undefined) savable(m.phb)?.load(devs.pci);
         m.xics.load(devs.xics);
+        // Loading one interrupt controller resets its output lines, which the other (the
+        // one CAS chose) may be driving: the pending bits as saved are the truth.
+        for (let i = 0; i < m.cfg.nvcpus; i++) {
+          const saved = new Int32Array(cpus.buffer, cpus.byteOffset + i * L.VCPU_BLOCK + L.IRQ_PENDING, 1)[0];
+          Atomics.store(mem.i32, (L.vcpuBlockOffset(i) + L.IRQ_PENDING) >> 2, saved | L.IRQ_FLUSH_TLB | L.IRQ_FLUSH_CODE);
+        }
         m.applySnapshotState({ ...mach.machine, fdt: new Uint8Array(0) }, tree);
         for (const c of m.cpus) {
           c.syncIn();
