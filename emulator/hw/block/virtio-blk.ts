@@ -66,6 +66,8 @@ export class VirtioBlk implements VirtioDevice {
   private readonly inflightWrites = new Set<Promise<unknown>>();
   /** Requests submitted and not completed (tests wait on this). */
   private inflight = 0;
+  /** Heads of the requests the guest is waiting for, this generation (for snapshots). */
+  private readonly pendingHeads = new Set<number>();
   private idleWaiters: (() => void)[] = [];
 
   constructor(
@@ -114,6 +116,27 @@ export class VirtioBlk implements VirtioDevice {
   reset(): void {
     // In-flight requests finish on the backend; their completions see a new generation
     // and are dropped.
+    this.pendingHeads.clear();
+  }
+
+  /** The requests in flight: after a restore they are submitted again (as QEMU does). */
+  save(): { pending: number[] } {
+    return { pending: [...this.pendingHeads] };
+  }
+
+  load(state: unknown): void {
+    this.pendingHeads.clear();
+    const t = this.t;
+    const heads = (state as { pending?: unknown } | null)?.pending;
+    if (t === null || !Array.isArray(heads) || !t.running()) return;
+    const q = t.queues[0];
+    const dma = t.dma();
+    try {
+      for (const h of heads) if (typeof h === 'number') this.start(t, dma, q, q.chainAt(dma, h));
+    } catch (e) {
+      if (!(e instanceof VirtqueueError)) throw e;
+      t.needsReset(e.message);
+    }
   }
 
   /** Resolves when no request is in flight (tests). */
@@ -163,6 +186,7 @@ export class VirtioBlk implements VirtioDevice {
       this.locked(() => {
         this.inflight--;
         if (t.generation === gen) {
+          this.pendingHeads.delete(chain.head);
           dma.mem.u8[statusAt] = status;
           try {
             q.push(dma, chain.head, written + 1);
@@ -176,11 +200,13 @@ export class VirtioBlk implements VirtioDevice {
       });
     };
     this.inflight++;
+    this.pendingHeads.add(chain.head);
     try {
       this.dispatch(t, dma, chain, type, sector, finish, gen);
     } catch (e) {
       // A malformed buffer found while setting up: no completion will come.
       this.inflight--;
+      this.pendingHeads.delete(chain.head);
       throw e;
     }
   }

@@ -74,6 +74,13 @@ export interface PciIds {
   interruptPin: number;
 }
 
+export interface PciFunctionState {
+  cfg: string;
+  msixTable: string;
+  msixPba: string;
+  intx: boolean;
+}
+
 export class PciFunction {
   readonly cfg = new Uint8Array(256);
   /** Bits the guest may change, per byte. */
@@ -351,6 +358,38 @@ export class PciFunction {
     this.msixTable.fill(0);
     this.msixPba.fill(0);
     for (let v = 0; v < this.msixVectors; v++) this.msixTable[v * PCI_MSIX_ENTRY_SIZE + 12] = PCI_MSIX_ENTRY_CTRL_MASKBIT;
+  }
+
+  /** Configuration space, MSI-X table and INTx level, for snapshots. */
+  save(): unknown {
+    return this.savePci();
+  }
+
+  load(st: unknown): void {
+    this.loadPci(st as PciFunctionState);
+  }
+
+  protected savePci(): PciFunctionState {
+    return {
+      cfg: Buffer.from(this.cfg).toString('base64'),
+      msixTable: Buffer.from(this.msixTable).toString('base64'),
+      msixPba: Buffer.from(this.msixPba).toString('base64'),
+      intx: this.intxLevel,
+    };
+  }
+
+  protected loadPci(st: PciFunctionState): void {
+    const cfg = Buffer.from(st.cfg, 'base64');
+    const table = Buffer.from(st.msixTable, 'base64');
+    const pba = Buffer.from(st.msixPba, 'base64');
+    if (cfg.length !== 256 || table.length !== this.msixTable.length || pba.length !== this.msixPba.length) {
+      throw new Error(`${this.name}: saved PCI state does not fit this function`);
+    }
+    this.cfg.set(cfg);
+    this.msixTable.set(table);
+    this.msixPba.set(pba);
+    this.intxLevel = st.intx;
+    this.updateIntx();
   }
 
   /** Power-on state of the PCI side (devices extend this for their own state). */

@@ -63,6 +63,14 @@ export interface PhbHost {
   kick?: () => void;
 }
 
+export interface PhbState {
+  /** Non-zero TCEs as (index, low word, high word) triples. */
+  tce: number[];
+  /** MSI blocks: (slot, first pool index, count). */
+  msi: [number, number, number][];
+  slots: (unknown | null)[];
+}
+
 interface MsiAlloc {
   first: number;
   num: number;
@@ -432,6 +440,46 @@ export class SpaprPhb {
       reg.push((space | (b.prefetch ? 0x40000000 : 0) | devHi | (PCI_BASE_ADDRESS_0 + 4 * i)) >>> 0, 0, 0, Math.floor(b.size / 0x100000000), b.size >>> 0);
     }
     d.setCells('reg', reg);
+  }
+
+  // ------------------------------------------------------------ snapshots
+  /** TCE entries in use, MSI blocks and every function's state (JSON). */
+  save(): PhbState {
+    const tce: number[] = [];
+    for (let i = 0; i < this.tce.entries; i++) {
+      const lo = this.tce.getLo(i);
+      const hi = this.tce.getHi(i);
+      if (lo !== 0 || hi !== 0) tce.push(i, lo, hi);
+    }
+    return {
+      tce,
+      msi: [...this.msiBySlot].map(([slot, a]) => [slot, a.first, a.num]),
+      slots: this.slots.map((fn) => (fn === null ? null : fn.save())),
+    };
+  }
+
+  load(st: PhbState): void {
+    this.host.bql.assertHeld('PHB load');
+    if (st.slots.length !== 32 || st.slots.some((s, i) => (s === null) !== (this.slots[i] === null))) {
+      throw new Error('saved PCI state has other devices than this machine');
+    }
+    this.tce.clear();
+    for (let k = 0; k + 2 < st.tce.length; k += 3) {
+      if (st.tce[k] < this.tce.entries) this.tce.put(st.tce[k], st.tce[k + 1], st.tce[k + 2]);
+    }
+    this.msiBySlot.clear();
+    this.msiUsed.fill(0);
+    for (const [slot, first, num] of st.msi) {
+      this.msiBySlot.set(slot, { first, num });
+      this.msiUsed.fill(1, first, first + num);
+    }
+    this.intxCount.fill(0);
+    this.intxLevel.fill(0);
+    for (const l of this.host.lsi) l.set(false);
+    st.slots.forEach((s, i) => {
+      const fn = this.slots[i];
+      if (fn !== null && s !== null) fn.load(s);
+    });
   }
 
   // ------------------------------------------------------------ lifecycle

@@ -4,7 +4,8 @@
 // virtio-*-pci lays them out. The device model (virtio-blk...) sees a VirtioTransport.
 import type { DmaSpace } from './dma.js';
 import { PCI_CAP_ID_VNDR, PciFunction, type BarHandler } from './pci-device.js';
-import { VirtQueue, VirtqueueError, VIRTIO_F_EVENT_IDX, VIRTIO_F_INDIRECT_DESC } from './virtqueue.js';
+import { VirtQueue, VirtqueueError, VIRTIO_F_EVENT_IDX, VIRTIO_F_INDIRECT_DESC, type VirtQueueState } from './virtqueue.js';
+import type { PciFunctionState } from './pci-device.js';
 import { RateLimitedLog } from '../../util/ratelimit.js';
 
 export const VIRTIO_PCI_VENDOR = 0x1af4;
@@ -85,6 +86,9 @@ export interface VirtioDevice {
   queueNotify(q: VirtQueue): void;
   /** Device reset: forget in-flight requests (their completions must be dropped). */
   reset(): void;
+  /** Snapshot state (JSON); load() runs after the transport's state is back. */
+  save(): unknown;
+  load(state: unknown): void;
 }
 
 /** What the transport offers the device model. */
@@ -442,10 +446,61 @@ export class VirtioPciFunction extends PciFunction implements VirtioTransport {
     this.resetDevice();
   }
 
+  override save(): VirtioPciState {
+    return {
+      pci: this.savePci(),
+      status: this.status,
+      dfSelect: this.dfSelect,
+      gfSelect: this.gfSelect,
+      driverLo: this.driverLo,
+      driverHi: this.driverHi,
+      configVector: this.configVector,
+      qSelect: this.qSelect,
+      isr: this.isr,
+      configGeneration: this.configGeneration,
+      queues: this.queues.map((q) => q.save()),
+      dev: this.dev.save(),
+    };
+  }
+
+  override load(state: unknown): void {
+    const st = state as VirtioPciState;
+    if (st.queues.length !== this.queues.length) throw new Error(`${this.name}: saved state has ${st.queues.length} queues, not ${this.queues.length}`);
+    this.loadPci(st.pci);
+    this.status = st.status;
+    this.dfSelect = st.dfSelect;
+    this.gfSelect = st.gfSelect;
+    this.driverLo = st.driverLo;
+    this.driverHi = st.driverHi;
+    this.configVector = st.configVector;
+    this.qSelect = st.qSelect;
+    this.isr = st.isr;
+    this.configGeneration = st.configGeneration;
+    st.queues.forEach((q, i) => this.queues[i].load(q));
+    // Completions of requests started before the load belong to another timeline.
+    this.generation++;
+    this.dev.load(st.dev);
+  }
+
   /** Device status register (tests, debugging). */
   get deviceStatus(): number {
     return this.status;
   }
+}
+
+export interface VirtioPciState {
+  pci: PciFunctionState;
+  status: number;
+  dfSelect: number;
+  gfSelect: number;
+  driverLo: number;
+  driverHi: number;
+  configVector: number;
+  qSelect: number;
+  isr: number;
+  configGeneration: number;
+  queues: VirtQueueState[];
+  dev: unknown;
 }
 
 function setHalf(cur: number, high: boolean, value: number): number {

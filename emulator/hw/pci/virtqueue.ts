@@ -37,6 +37,21 @@ export interface VirtqChain {
   writable: number;
 }
 
+export interface VirtQueueState {
+  size: number;
+  enabled: boolean;
+  desc: number;
+  avail: number;
+  used: number;
+  msixVector: number;
+  lastAvail: number;
+  usedIdx: number;
+  signalledUsed: number;
+  signalledValid: boolean;
+  indirect: boolean;
+  eventIdx: boolean;
+}
+
 export class VirtQueue {
   size = 0;
   enabled = false;
@@ -71,6 +86,35 @@ export class VirtQueue {
     this.signalledUsed = 0;
     this.signalledValid = false;
     this.indirect = this.eventIdx = false;
+  }
+
+  save(): VirtQueueState {
+    return {
+      size: this.size,
+      enabled: this.enabled,
+      desc: this.desc,
+      avail: this.avail,
+      used: this.used,
+      msixVector: this.msixVector,
+      lastAvail: this.lastAvail,
+      usedIdx: this.usedIdx,
+      signalledUsed: this.signalledUsed,
+      signalledValid: this.signalledValid,
+      indirect: this.indirect,
+      eventIdx: this.eventIdx,
+    };
+  }
+
+  load(s: VirtQueueState): void {
+    Object.assign(this, s);
+  }
+
+  /** The chain starting at descriptor `head` (re-submitting requests after a restore). */
+  chainAt(dma: DmaSpace, head: number): VirtqChain {
+    if (head >= this.size) throw new VirtqueueError(`queue ${this.index}: head descriptor ${head} out of range (size ${this.size})`);
+    const chain: VirtqChain = { head, segs: [], readable: 0, writable: 0 };
+    this.walk(dma, this.desc, this.size, head, chain, false);
+    return chain;
   }
 
   /** Check the ring addresses the driver gave before enabling. */

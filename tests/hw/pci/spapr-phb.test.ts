@@ -329,3 +329,22 @@ describe('device tree node', () => {
     expect(fdt.findNode('/rtas')?.hasProp('ibm,change-msix-capable')).toBe(true);
   });
 });
+
+describe('snapshots', () => {
+  it('TCEs, MSI blocks and configuration space survive save/load', () => {
+    hcall(H_PUT_TCE, SPAPR_PCI_LIOBN, 0x3000, 0x5003);
+    rtasCall('ibm,change-msi', [cfgAddr(1, 0), SPAPR_PCI_BUID_HI, SPAPR_PCI_BUID_LO, 4, 2, 0], 4);
+    writeCfg(1, 0x10, 4, 0x80001000);
+    writeCfg(1, 0x04, 2, 0x0006);
+    const st = JSON.parse(JSON.stringify(phb.save())) as Parameters<SpaprPhb['load']>[0];
+    phb.reset();
+    expect(phb.tce.translate(0x3000, false)).toBe(-1);
+    expect(readCfg(1, 0x10, 4)[1]).toBe(0);
+    phb.load(st);
+    expect(phb.tce.translate(0x3000, false)).toBe(L.RAM_OFFSET + 0x5000);
+    expect(readCfg(1, 0x10, 4)[1]).toBe(0x80001000);
+    expect(readCfg(1, 0x04, 2)[1]).toBe(6);
+    expect(rtasCall('ibm,query-interrupt-source-number', [cfgAddr(1, 0), SPAPR_PCI_BUID_HI, SPAPR_PCI_BUID_LO, 1], 3)).toEqual([0, SPAPR_IRQ_MSI + 1, 1]);
+    expect(fn.msixMessage(1).data).toBe(SPAPR_IRQ_MSI + 1);
+  });
+});
