@@ -15,11 +15,18 @@
  *   - a plain counter incremented under a pthread mutex (futex wake/wait across vCPUs)
  *   - ping-pong between two threads pinned to different CPUs: a flag in shared memory,
  *     then one byte through a pair of pipes
+ *   - TLB shoot-down: one thread replaces a page (munmap + mmap MAP_FIXED, new contents)
+ *     that a thread on another CPU has just read; the reader must see the new page, not
+ *     the old one through a stale translation (the kernel's broadcast tlbie)
+ *
+ *   stress quad       lqarx/stqcx. counters from NTHREADS threads (not in the default
+ *                     run: a 128-bit store-conditional is not atomic across vCPU threads yet)
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <sys/mman.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +39,8 @@
 #define MUTEX_ITERS 5000
 #define PINGPONG 2000
 #define PIPE_ROUNDS 500
+#define TLB_ROUNDS 300
+#define QUAD_ITERS 20000
 
 static char failed[512];
 static int nfailed;
@@ -258,7 +267,7 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-static void ping_pong(const char *name, void *(*fn)(void *), unsigned long long rounds)
+static void ping_pong(const char *name, void *(*fn0)(void *), void *(*fn1)(void *), unsigned long long rounds)
 {
 	pthread_t t[2];
 	struct pp_arg a[2] = { { 0, 0 }, { 1, ncpus > 1 ? 1 : 0 } };
@@ -266,7 +275,8 @@ static void ping_pong(const char *name, void *(*fn)(void *), unsigned long long 
 	pp_cpu[0] = pp_cpu[1] = -1;
 	pthread_barrier_init(&start_line, NULL, 2);
 	double t0 = now();
-	for (int i = 0; i < 2; i++) pthread_create(&t[i], NULL, fn, &a[i]);
+	pthread_create(&t[0], NULL, fn0, &a[0]);
+	pthread_create(&t[1], NULL, fn1, &a[1]);
 	for (int i = 0; i < 2; i++) pthread_join(t[i], NULL);
 	double dt = now() - t0;
 	pthread_barrier_destroy(&start_line);
@@ -280,17 +290,116 @@ static void check_ping_pong(void)
 {
 	flag = 0;
 	payload = 0;
-	ping_pong("pingpong-flag", flag_player, PINGPONG);
+	ping_pong("pingpong-flag", flag_player, flag_player, PINGPONG);
 	result("pingpong-final", flag, 2 * PINGPONG);
 	if (pipe(ping) != 0 || pipe(pong) != 0) {
 		result("pipe", errno, 0);
 		return;
 	}
-	ping_pong("pingpong-pipe", pipe_player, PIPE_ROUNDS);
+	ping_pong("pingpong-pipe", pipe_player, pipe_player, PIPE_ROUNDS);
 	close(ping[0]);
 	close(ping[1]);
 	close(pong[0]);
 	close(pong[1]);
+}
+
+/* ---------------------------------------------------------------- TLB shoot-down */
+
+static volatile uint32_t tlb_flag __attribute__((aligned(128)));
+static volatile uint32_t tlb_ack __attribute__((aligned(128)));
+static volatile uint32_t *tlb_page;
+#define TLB_PAGE_BYTES 65536
+
+static void *tlb_writer(void *p)
+{
+	struct pp_arg *a = p;
+	pp_cpu[a->side] = pin(a->cpu);
+	pthread_barrier_wait(&start_line);
+	for (uint32_t i = 1; i <= TLB_ROUNDS; i++) {
+		while (__atomic_load_n(&tlb_ack, __ATOMIC_ACQUIRE) != i - 1) {
+		}
+		/* A new zero page at the same address: the reader's translation must go. */
+		if (munmap((void *)tlb_page, TLB_PAGE_BYTES) != 0) pp_bad++;
+		void *q = mmap((void *)tlb_page, TLB_PAGE_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+		if (q != (void *)tlb_page) {
+			pp_bad++;
+			return NULL;
+		}
+		tlb_page[0] = i;
+		__atomic_store_n(&tlb_flag, i, __ATOMIC_RELEASE);
+	}
+	return NULL;
+}
+
+static void *tlb_reader(void *p)
+{
+	struct pp_arg *a = p;
+	pp_cpu[a->side] = pin(a->cpu);
+	pthread_barrier_wait(&start_line);
+	for (uint32_t i = 1; i <= TLB_ROUNDS; i++) {
+		while (__atomic_load_n(&tlb_flag, __ATOMIC_ACQUIRE) != i) {
+		}
+		/* Read twice: the page (and its translation) stays in use until the ack. */
+		if (tlb_page[0] != i || tlb_page[1] != 0) pp_bad++;
+		__atomic_store_n(&tlb_ack, i, __ATOMIC_RELEASE);
+	}
+	return NULL;
+}
+
+static void check_tlb(void)
+{
+	void *q = mmap(NULL, TLB_PAGE_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (q == MAP_FAILED) {
+		result("tlb-shootdown", errno, 0);
+		return;
+	}
+	tlb_page = q;
+	tlb_flag = 0;
+	tlb_ack = 0;
+	ping_pong("tlb-shootdown", tlb_writer, tlb_reader, TLB_ROUNDS);
+	munmap(q, TLB_PAGE_BYTES);
+}
+
+/* ---------------------------------------------------------------- lqarx/stqcx. */
+
+static unsigned __int128 counter128 __attribute__((aligned(128)));
+
+static inline void add128(unsigned __int128 *p)
+{
+	/* lqarx/stqcx. take an even/odd register pair: pin it to r10/r11. */
+	register uint64_t even __asm__("r10");
+	register uint64_t odd __asm__("r11");
+	__asm__ volatile("1: lqarx %0,0,%3\n"
+			 "   addi %0,%0,1\n"
+			 "   addi %1,%1,2\n"
+			 "   stqcx. %0,0,%3\n"
+			 "   bne- 1b\n"
+			 : "=&r"(even), "=&r"(odd), "+m"(*p)
+			 : "r"(p)
+			 : "cr0", "memory");
+}
+
+static void *quad_worker(void *arg)
+{
+	(void)arg;
+	pthread_barrier_wait(&start_line);
+	for (int i = 0; i < QUAD_ITERS; i++) add128(&counter128);
+	return NULL;
+}
+
+static void check_quad(void)
+{
+	pthread_t t[NTHREADS];
+	counter128 = 0;
+	pthread_barrier_init(&start_line, NULL, NTHREADS);
+	for (int i = 0; i < NTHREADS; i++) pthread_create(&t[i], NULL, quad_worker, NULL);
+	for (int i = 0; i < NTHREADS; i++) pthread_join(t[i], NULL);
+	pthread_barrier_destroy(&start_line);
+	/* One doubleword counts by 1, the other by 2, whichever register holds which. */
+	uint64_t a = (uint64_t)counter128, b = (uint64_t)(counter128 >> 64);
+	uint64_t ones = a < b ? a : b, twos = a < b ? b : a;
+	result("lqarx-stqcx-1", ones, (unsigned long long)NTHREADS * QUAD_ITERS);
+	result("lqarx-stqcx-2", twos, 2ull * NTHREADS * QUAD_ITERS);
 }
 
 /* ---------------------------------------------------------------- spin */
@@ -312,15 +421,21 @@ int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc == 3 && strcmp(argv[1], "spin") == 0) return spin(strtoull(argv[2], NULL, 0));
+	ncpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if (argc == 2 && strcmp(argv[1], "quad") == 0) {
+		check_quad();
+		printf(nfailed == 0 ? "STRESS-OK\n" : "STRESS-FAIL%s\n", failed);
+		return nfailed == 0 ? 0 : 1;
+	}
 	if (argc != 1) {
-		fprintf(stderr, "usage: stress | stress spin N\n");
+		fprintf(stderr, "usage: stress | stress spin N | stress quad\n");
 		return 2;
 	}
-	ncpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	printf("STRESS start: %d cpus online, %d threads\n", ncpus, NTHREADS);
 	check_larx();
 	check_mutex();
 	check_ping_pong();
+	check_tlb();
 	if (nfailed == 0) printf("STRESS-OK\n");
 	else printf("STRESS-FAIL%s\n", failed);
 	return nfailed == 0 ? 0 : 1;
