@@ -87,7 +87,9 @@ export function runVcpuThread(data: VcpuThreadData, post: (msg: unknown) => void
   reload();
   for (;;) {
     if (Atomics.load(i32, exitW) !== 0) {
-      c.syncOut();
+      // No syncOut here: run() already wrote the state back when it returned, and this
+      // may be a re-park right after an unpark's reload(). pause() can see the previous
+      // PARKED=1 then, and whatever the I/O thread set meanwhile must not be overwritten.
       Atomics.store(i32, parkW, 1);
       Atomics.notify(i32, parkW);
       while (Atomics.load(i32, exitW) !== 0) Atomics.wait(i32, exitW, Atomics.load(i32, exitW), 100);
