@@ -561,6 +561,29 @@ export class Qcow2Backend implements BlockBackend {
   private lkHi = 0;
   private lkLo = 0;
 
+  private lastL2: CacheEntry | null = null;
+
+  /** lookup() without awaiting, when the L2 table is cached; false if it is not. */
+  private lookupSync(ci: number): boolean {
+    const l1i = Math.floor(ci / this.l2Entries);
+    const l2off = (this.l1[2 * l1i] & OFFSET_HI) * TWO32 + ((this.l1[2 * l1i + 1] & OFFSET_LO) >>> 0);
+    if (l2off === 0) {
+      this.lkKind = Kind.Unallocated;
+      this.lkHi = this.lkLo = 0;
+      return true;
+    }
+    const t = this.l2Cache.get(l2off);
+    if (t === undefined) return false;
+    if (t !== this.lastL2) {
+      // LRU touch once per table, not per cluster.
+      this.l2Cache.delete(l2off);
+      this.l2Cache.set(l2off, t);
+      this.lastL2 = t;
+    }
+    this.decode(t, ci - l1i * this.l2Entries);
+    return true;
+  }
+
   /** Classifies guest cluster `ci` into lkKind/lkHost (and the raw entry lkHi/lkLo). */
   private async lookup(ci: number): Promise<void> {
     const l1i = Math.floor(ci / this.l2Entries);
@@ -689,7 +712,7 @@ export class Qcow2Backend implements BlockBackend {
       const ci = Math.floor(g / cs);
       const inCl = g - ci * cs;
       let run = Math.min(cs - inCl, limit - pos);
-      await this.lookup(ci);
+      if (!this.lookupSync(ci)) await this.lookup(ci);
       const kind = this.lkKind;
       if (kind === Kind.Compressed) {
         await this.decompress(this.lkHi, this.lkLo, this.zbuf);
@@ -701,7 +724,7 @@ export class Qcow2Backend implements BlockBackend {
       const host = this.lkHost;
       let next = ci + 1;
       while (pos + run < limit) {
-        await this.lookup(next);
+        if (!this.lookupSync(next)) await this.lookup(next);
         if (this.lkKind !== kind && !(this.readsZero(kind) && this.readsZero(this.lkKind))) break;
         if (kind === Kind.Normal && this.lkHost !== host + (next - ci) * cs) break;
         run += Math.min(cs, limit - pos - run);
