@@ -1,0 +1,134 @@
+// Disks end to end: Debian's kernel finds virtio-blk behind the sPAPR PCI host bridge,
+// and the default guest's busybox mounts, reads and writes them. Four drives in one boot
+// (order = /dev/vda, vdb, ...): an ext4 raw image, a qcow2 copy of it, an ISO 9660 image
+// and a raw image attached read-only. Afterwards the host checks the files with Debian's
+// own tools (debugfs, e2fsck, qemu-img).
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const root = resolve(import.meta.dirname, '../..');
+const guest = join(root, '.cache', 'guest', 'guest.json');
+const tsx = join(root, 'node_modules', '.bin', 'tsx');
+
+class Console {
+  out = '';
+  private waiters: Array<() => void> = [];
+  readonly exited: Promise<number | null>;
+
+  constructor(readonly p: ChildProcessWithoutNullStreams) {
+    p.stdout.on('data', (d: Buffer) => {
+      this.out += d.toString('latin1');
+      for (const w of this.waiters.splice(0)) w();
+    });
+    p.stderr.on('data', (d: Buffer) => {
+      this.out += d.toString('latin1');
+    });
+    this.exited = new Promise((res) => p.on('exit', (code) => res(code)));
+  }
+
+  async expect(re: RegExp, from: number, timeoutMs: number): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const m = re.exec(this.out.slice(from));
+      if (m !== null) return from + m.index + m[0].length;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out waiting for ${re}; console so far:\n${this.out.slice(-3000)}`);
+      await new Promise<void>((res) => {
+        const t = setTimeout(res, Math.min(left, 1000));
+        this.waiters.push(() => {
+          clearTimeout(t);
+          res();
+        });
+      });
+    }
+  }
+
+  /** Type a command and wait for its marker line (the shell echoes the command too). */
+  async run(cmd: string, marker: string, from: number, timeoutMs = 120_000): Promise<number> {
+    this.p.stdin.write(`${cmd}; echo ${marker.slice(0, 1)}''${marker.slice(1)}\r`);
+    return this.expect(new RegExp(`\\n${marker}\\r*\\n`), from, timeoutMs);
+  }
+}
+
+function sh(cmd: string, args: string[]): string {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+  return r.stdout;
+}
+
+const work = mkdtempSync(join(tmpdir(), 'ppcbox-disk-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe('disks on the pseries machine', () => {
+  it('mounts ext4 on raw and qcow2, an ISO read-only, refuses writes to a read-only drive', async () => {
+    expect(existsSync(guest), 'default guest missing: npm test fetches it (npm run setup)').toBe(true);
+    // An ext4 image made by Debian's mkfs.ext4 from a folder.
+    const src = join(work, 'src');
+    mkdirSync(src);
+    writeFileSync(join(src, 'hello.txt'), 'hello from the host\n');
+    const raw = join(work, 'disk.raw');
+    sh('mkfs.ext4', ['-q', '-F', '-d', src, raw, '32M']);
+    const qcow = join(work, 'disk.qcow2');
+    sh('qemu-img', ['convert', '-f', 'raw', '-O', 'qcow2', raw, qcow]);
+    const isoSrc = join(work, 'iso');
+    mkdirSync(isoSrc);
+    writeFileSync(join(isoSrc, 'readme.txt'), 'on the cd\n');
+    const iso = join(work, 'cd.iso');
+    sh('genisoimage', ['-quiet', '-o', iso, '-V', 'PPCBOX', '-r', isoSrc]);
+    const ro = join(work, 'ro.raw');
+    writeFileSync(ro, Buffer.alloc(1 << 20, 0x5a));
+    const roBefore = readFileSync(ro);
+    const roMtime = statSync(ro).mtimeMs;
+
+    const drives = [`file=${raw}`, `file=${qcow}`, `file=${iso}`, `file=${ro},readonly=on`].map((d) => `--drive ${d}`).join(' ');
+    const p = spawn('script', ['-qfec', `${tsx} emulator/cli.ts run --memory 1024 ${drives}`, '/dev/null'], {
+      cwd: root,
+      env: { ...process.env, PPCBOX_CHECK_LOCKS: '1' },
+    });
+    const con = new Console(p);
+    try {
+      let at = await con.expect(/PPCBOX-READY/, 0, 300_000);
+      at = await con.expect(/\/ # /, at, 60_000);
+      // Four disks, in order, with their sizes (512-byte sectors); vdd is read-only.
+      at = await con.run('cat /sys/block/vda/size /sys/block/vdb/size /sys/block/vdd/size /sys/block/vdd/ro', 'SIZES-DONE', at);
+      expect(con.out.slice(at - 200, at)).toMatch(/65536\r*\n65536\r*\n2048\r*\n1\r*\n/);
+      // raw ext4: read a file, write one, sync.
+      at = await con.run('mount /dev/vda /mnt && cat /mnt/hello.txt', 'RAW-READ', at);
+      expect(con.out.slice(at - 200, at)).toContain('hello from the host');
+      at = await con.run('echo written-to-raw > /mnt/new.txt && sync && umount /mnt', 'RAW-DONE', at);
+      // The qcow2 copy.
+      at = await con.run('mount /dev/vdb /mnt && cat /mnt/hello.txt && dd if=/dev/urandom of=/mnt/big bs=64k count=16 2>/dev/null && echo written-to-qcow2 > /mnt/new.txt && sync && umount /mnt', 'QCOW-DONE', at);
+      // The ISO: readable, not writable.
+      at = await con.run('mount -t iso9660 /dev/vdc /mnt && cat /mnt/readme.txt && touch /mnt/x || echo ISO-WRITE-REFUSED', 'ISO-DONE', at);
+      expect(con.out.slice(at - 400, at)).toContain('on the cd');
+      expect(con.out.slice(at - 400, at)).toContain('ISO-WRITE-REFUSED');
+      at = await con.run('umount /mnt', 'ISO-UMOUNTED', at);
+      // Read-only drive: a direct write fails.
+      at = await con.run('dd if=/dev/zero of=/dev/vdd bs=512 count=1 conv=fsync 2>/dev/null || echo RO-WRITE-FAILED', 'RO-DONE', at);
+      expect(con.out.slice(at - 300, at)).toContain('RO-WRITE-FAILED');
+      con.p.stdin.write('poweroff -f\r');
+      const code = await Promise.race([con.exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 60_000))]);
+      expect(code, con.out.slice(-2000)).toBe(0);
+    } finally {
+      if (p.exitCode === null) p.kill('SIGKILL');
+    }
+    expect(con.out).not.toMatch(/needs reset|guest error/);
+
+    // The host sees what the guest wrote, and the filesystems are clean.
+    expect(sh('debugfs', ['-R', 'cat /new.txt', raw])).toBe('written-to-raw\n');
+    sh('e2fsck', ['-fn', raw]);
+    const check = spawnSync('qemu-img', ['check', qcow], { encoding: 'utf8' });
+    expect(check.status, check.stdout + check.stderr).toBe(0);
+    expect(check.stdout).toMatch(/No errors were found/);
+    const back = join(work, 'back.raw');
+    sh('qemu-img', ['convert', '-f', 'qcow2', '-O', 'raw', qcow, back]);
+    expect(sh('debugfs', ['-R', 'cat /new.txt', back])).toBe('written-to-qcow2\n');
+    sh('e2fsck', ['-fn', back]);
+    // The read-only drive is byte-identical, same mtime; no lock files left behind.
+    expect(Buffer.compare(readFileSync(ro), roBefore)).toBe(0);
+    expect(statSync(ro).mtimeMs).toBe(roMtime);
+  }, 900_000);
+});
