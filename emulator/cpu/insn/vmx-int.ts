@@ -308,8 +308,8 @@ function dwords(c: Cpu, insn: number, op: number): void {
     const xh = u32[a + k + 1];
     const yl = u32[b + k];
     const yh = u32[b + k + 1];
-    let rl = 0;
-    let rh = 0;
+    let rl: number;
+    let rh: number;
     switch (op) {
       case D_ADD: {
         const s = xl + yl;

@@ -284,7 +284,7 @@ export class Mmu {
       let baseLo = this.eLo & NLB_LO;
       const eaHi = hi & 0xfffff; // EA bits 12:31 (bits 0:11 are not part of the tree index)
       let level = 0;
-      let addr = 0;
+      let addr: number;
       for (;;) {
         if (!validLevel(level, psize, nls)) this.storageFault(lo, hi, access, DSISR_R_BADCONFIG);
         level++;
