@@ -420,6 +420,8 @@ export async function restoreSnapshot(m: SpaprMachine, path: string, opts: Resto
       const dirtyEnd = fresh && m.initrdBase > 0 ? Math.min(mem.ramSize, m.initrdBase + initrdLen) : mem.ramSize;
       if (fresh) view.fill(0, 0, dirtyEnd);
       const present = new Set<number>();
+      const sameThread = !m.threaded && !fresh;
+      const held: DecodedRam[] = [];
       // Decompress a few chunks ahead on the zlib thread pool; copy them in order.
       const AHEAD = 4;
       const queue: Array<Promise<DecodedRam>> = [];
@@ -430,12 +432,17 @@ export async function restoreSnapshot(m: SpaprMachine, path: string, opts: Resto
         while (queue.length > 0) {
           const d = await (queue.shift() as Promise<DecodedRam>);
           if (next < ramSections.length) queue.push(startDecode(ramSections[next++]));
-          applyDecodedRam(path, d, view, !fresh);
           present.add(d.addr);
+          // vCPUs on this thread could run during an await: apply all at once below.
+          if (sameThread) held.push(d);
+          else applyDecodedRam(path, d, view, !fresh);
         }
       } finally {
         await Promise.allSettled(queue);
       }
+      // From here on no await: nothing runs until the machine state is whole again.
+      for (const d of held) applyDecodedRam(path, d, view, true);
+      held.length = 0;
       if (!fresh) {
         for (let a = 0; a < mem.ramSize; a += RAM_CHUNK) {
           if (!present.has(a)) view.fill(0, a, Math.min(a + RAM_CHUNK, mem.ramSize));

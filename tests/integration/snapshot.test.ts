@@ -116,7 +116,8 @@ describe('snapshot of the default guest (--smp 2)', () => {
     vm.type("c=0; (while :; do c=$((c+1)); echo $c >> /tmp/log; echo $c > /tmp/cnt; sleep 1; done) >/dev/null 2>&1 &\r");
     vm.type('(sleep 8; echo SLEPT-$((6*7))) &\r');
     const sleepStartHost = Date.now();
-    at = (await vm.expect(/\[\d+\] \d+/, at, 60_000)).at;
+    vm.type('echo STARTED-$((1+1))\r');
+    at = (await vm.expect(/STARTED-2/, at, 60_000)).at;
     await new Promise((r) => setTimeout(r, 2500));
     const before = await clocks(vm, at);
     at = before.at;
