@@ -101,6 +101,7 @@ export const TM_SPC_ACK_OS_REG = 0x810;
 export const TM_SPC_SET_OS_PENDING = 0x812;
 
 // H_INT_GET_SOURCE_INFO flags (PPC bit numbering: bit 63 is 1)
+const SRC_H_INT_ESB = 2 ** (63 - 60);
 const SRC_LSI = 2 ** (63 - 61);
 // H_INT_SET_SOURCE_CONFIG flags
 const SRC_SET_EISN = 2;
@@ -548,11 +549,13 @@ export class Xive {
       const lisn = arg(c, 2);
       const s = this.validSrc(lisn);
       if (s < 0) return H_P2;
-      // Two pages (trigger, management), no store EOI; LSIs say so.
-      ret(c, 1, (this.u32[s + S_FLAGS] & SF_LSI) !== 0 ? SRC_LSI : 0);
+      // Two pages (trigger, management), no store EOI. As QEMU, LSIs are managed with
+      // H_INT_ESB (their pages still work): no page addresses then.
+      const lsi = (this.u32[s + S_FLAGS] & SF_LSI) !== 0;
+      ret(c, 1, lsi ? SRC_LSI + SRC_H_INT_ESB : 0);
       const page = XIVE_VC_BASE + lisn * 2 ** XIVE_ESB_SHIFT;
-      ret(c, 2, page + ESB_PAGE);
-      ret(c, 3, page);
+      ret(c, 2, lsi ? 0xffffffffffffffffn : page + ESB_PAGE);
+      ret(c, 3, lsi ? 0xffffffffffffffffn : page);
       ret(c, 4, XIVE_ESB_SHIFT - 1);
       return H_SUCCESS;
     });
