@@ -246,6 +246,7 @@ export async function saveSnapshot(m: SpaprMachine, path: string, opts: SaveOpti
   let cap: Captured;
   const made: SnapshotDrive[] = [];
   const wasPaused = isPaused(m);
+  const tPause = performance.now();
   await m.pause();
   try {
     cap = m.bql.with(() => captureLocked(m));
@@ -265,7 +266,7 @@ export async function saveSnapshot(m: SpaprMachine, path: string, opts: SaveOpti
     throw e;
   }
   if (!wasPaused) m.resume();
-  const pauseMs = performance.now() - t0;
+  const pauseMs = performance.now() - tPause;
   const meta: SnapshotMeta = {
     name: opts.name ?? defaultName(new Date(cap.time.hostMs)),
     description: opts.description ?? '',
