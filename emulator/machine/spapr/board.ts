@@ -62,7 +62,10 @@ export class SpaprBoard {
   readonly xive: Xive;
   readonly vty: SpaprVty;
   readonly nvram: SpaprNvram;
-  /** Device regions outside RAM (populated on the I/O thread only). */
+  /**
+   * Device regions outside RAM: on the I/O thread all of them; on a vCPU thread only
+   * those whose state is in shared memory (XIVE), which that thread serves itself.
+   */
   readonly bus = new PhysBus();
   /** PCI host bridge interrupt sources (INTA..D, then the MSI pool) when params.pci. */
   readonly pciLsi: IrqLine[] = [];
@@ -104,19 +107,25 @@ export class SpaprBoard {
       log: (m) => host.log(m),
     };
     // Each vCPU's MMIO names it (XIVE's TIMA shows the accessing vCPU's registers).
+    // Regions on this thread's own bus keep their state in shared memory (XIVE's ESB
+    // and TIMA pages): served here under the BQL, like a hypercall, instead of a round
+    // trip to the I/O thread; everything else is handed over.
     const hooksOf = (index: number): CpuHooks => ({
       ...hooks,
       mmioRead: (pa, size) => {
         const fwd = host.forwardMmio;
-        if (fwd !== undefined) return fwd(this.cpus[index], pa, size, 0, false);
+        if (fwd !== undefined && this.bus.find(pa) === undefined) return fwd(this.cpus[index], pa, size, 0, false);
+        // The access may change this vCPU's interrupt line (TIMA ACK, CPPR): look soon.
+        this.cpus[index].endSlice();
         return bql.with(() => this.mmioAccess(pa, size, 0, false, index));
       },
       mmioWrite: (pa, size, value) => {
         const fwd = host.forwardMmio;
-        if (fwd !== undefined) {
+        if (fwd !== undefined && this.bus.find(pa) === undefined) {
           fwd(this.cpus[index], pa, size, value, true);
           return;
         }
+        this.cpus[index].endSlice();
         bql.with(() => this.mmioAccess(pa, size, value, true, index));
       },
     });
