@@ -70,7 +70,8 @@ Options:
   --help               this text
   --version            print the version
 
-Console keys: Ctrl-A x quits, Ctrl-A s saves a snapshot, Ctrl-A Ctrl-A sends Ctrl-A.
+Console keys: Ctrl-A x quits, Ctrl-A r resets the machine (as a reset button),
+Ctrl-A s saves a snapshot, Ctrl-A Ctrl-A sends Ctrl-A.
 Exit status: 0 when the guest powers off, 1 when the emulator fails, 2 for bad input.
 `;
 
@@ -262,12 +263,16 @@ export function resolveRun(o: RunOptions): ResolvedRun {
   return { kernel, kernelName: kernelPath, initrd, append: append ?? DEFAULT_APPEND, memoryMiB: o.memoryMiB, smp: o.smp, drives: o.drives, icMode: o.icMode , snapshotDir: o.snapshotDir, load: o.load, loadTime: o.loadTime };
 }
 
-/** Console escape handling: Ctrl-A x quits, Ctrl-A s saves a snapshot, Ctrl-A Ctrl-A sends one Ctrl-A. */
+/**
+ * Console escape handling: Ctrl-A x quits, Ctrl-A r resets, Ctrl-A s saves a snapshot,
+ * Ctrl-A Ctrl-A sends one Ctrl-A.
+ */
 export class EscapeFilter {
   private armed = false;
   constructor(
     private readonly onQuit: () => void,
     private readonly onSave?: () => void,
+    private readonly onReset?: () => void,
   ) {}
 
   filter(data: Uint8Array): Uint8Array {
@@ -281,6 +286,7 @@ export class EscapeFilter {
         }
         if (b === 0x01) out.push(0x01);
         else if (b === 0x73 /* s */) this.onSave?.();
+        else if (b === 0x72 /* r */) this.onReset?.();
         continue;
       }
       if (b === 0x01) this.armed = true;
@@ -379,7 +385,8 @@ async function runMachine(r: ResolvedRun, disks: BlockBackend[]): Promise<number
   const stdin = process.stdin;
   const raw = stdin.isTTY === true;
   if (raw) stdin.setRawMode(true);
-  const esc = new EscapeFilter(() => machine.stop(), save);
+  // Reset takes the machine's one reset path (as RTAS system-reboot and the app's button).
+  const esc = new EscapeFilter(() => machine.stop(), save, () => machine.requestReset());
   const onData = (d: Buffer): void => {
     const bytes = esc.filter(d);
     if (bytes.length > 0) machine.input(bytes);
