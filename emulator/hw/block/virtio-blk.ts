@@ -139,7 +139,12 @@ export class VirtioBlk implements VirtioDevice {
     }
   }
 
-  /** Resolves when no request is in flight (tests). */
+  /** Requests started and not finished yet (any generation). */
+  get inflightRequests(): number {
+    return this.inflight;
+  }
+
+  /** Resolves when no request is in flight (machine reset, tests). */
   idle(): Promise<void> {
     if (this.inflight === 0) return Promise.resolve();
     return new Promise((res) => this.idleWaiters.push(res));

@@ -284,6 +284,22 @@ export class SpaprMachine {
 
   private resetPending = false;
   private booted = false;
+  /** virtio-blk devices: drained before a reset. */
+  private readonly blks: VirtioBlk[] = [];
+
+  /**
+   * Let in-flight disk requests finish before a reset (as QEMU drains the block device in
+   * virtio-blk's reset): they read and write guest RAM directly, so one finishing after
+   * the reset would write into the next boot's memory, or write its bytes to the disk.
+   * vCPUs are paused (no new requests); the BQL is not held (completions take it).
+   */
+  private drainDevices(): Promise<void> {
+    return Promise.all(this.blks.map((b) => b.idle())).then(() => undefined);
+  }
+
+  private devicesBusy(): boolean {
+    return this.blks.some((b) => b.inflightRequests > 0);
+  }
 
   private boardParams(): BoardParams {
     return { ramBytes: this.cfg.ramBytes, nvcpus: this.cfg.nvcpus, icMode: this.icMode, pci: (this.cfg.disks?.length ?? 0) > 0 };
@@ -304,6 +320,7 @@ export class SpaprMachine {
     const disks = this.cfg.disks ?? [];
     disks.forEach((b, i) => {
       const blk = new VirtioBlk(b, { locked: (fn) => this.bql.with(fn) });
+      this.blks.push(blk);
       const fn = new VirtioPciFunction(`virtio-blk${i}`, blk);
       fn.setBypass(phb.bypass);
       phb.addDevice(i, fn);
@@ -351,6 +368,8 @@ export class SpaprMachine {
       if (this.resetPending && this.exit === null) {
         this.resetPending = false;
         await this.pause();
+        if (this.exit !== null) break;
+        await this.drainDevices();
         if (this.exit !== null) break;
         this.bql.with(() => this.resetLocked());
         this.resume();
@@ -435,6 +454,14 @@ export class SpaprMachine {
     // BQL held (power-off right after a reboot request), and the reset is moot then.
     // With vCPU threads the doorbell loop resets, after pausing them.
     if (this.resetPending && this.exit === null && !this.threaded) {
+      if (this.devicesBusy()) {
+        // Stop the vCPUs and look again next round, once the disk requests are done.
+        for (const c of this.cpus) {
+          setRunState(this.mem, c.index, L.RUN_STOPPED);
+          c.endSlice();
+        }
+        return;
+      }
       this.resetPending = false;
       this.bql.with(() => this.resetLocked());
     }
