@@ -245,8 +245,9 @@ export class Xive {
   /** Make XIVE (true) or XICS (false) the machine's interrupt backend. */
   setActive(on: boolean): void {
     this.bql.assertHeld('XIVE activation');
-    Atomics.store(this.u32, this.hdr, on ? 1 : 0);
-    if (!on) for (let v = 0; v < this.nservers; v++) setIrqPending(this.mem, v, L.IRQ_EXTERNAL, false);
+    const was = Atomics.exchange(this.u32, this.hdr, on ? 1 : 0) === 1;
+    // Lines XIVE raised go down with it (XICS's own stay as they are).
+    if (was && !on) for (let v = 0; v < this.nservers; v++) setIrqPending(this.mem, v, L.IRQ_EXTERNAL, false);
   }
 
   /** Reserve a device source: LSI (level) or MSI (edge). Same wiring on every thread. */
