@@ -241,8 +241,8 @@ export class AppCore implements ApiMethods {
     if (s.kind === 'kernel') {
       return { name: cfg.name, kernelPath: s.kernel, initrdPath: s.initrd, bootargs: cfg.cmdline, memoryMiB: cfg.memoryMiB, smp: cfg.cpus, disks };
     }
-    // The default guest; a disk-image VM also boots its kernel for now: the machine has
-    // no firmware that boots from a disk yet (the disk issue), the image is attached.
+    // The default guest; a disk-image VM also boots its kernel for now (no firmware boots
+    // from a disk yet), with the image as its first disk (/dev/vda).
     const g = defaultGuest(this.opts.guestDir);
     if (g === undefined) throw new ApiError('The default guest is not set up yet: run `npm run setup`.');
     if (s.kind === 'disk') disks.unshift({ path: s.image.path, format: s.image.format });

@@ -5,6 +5,7 @@
 // never takes the app or other VMs down.
 import { SpaprMachine, type ExitReason } from '../machine/spapr/machine.js';
 import { readFileSync, statSync } from 'node:fs';
+import { openImage, BlockError, type BlockBackend } from '../block/open.js';
 import { ConsoleTail, isToVm, type FromVm, type ToVm, type VmBootConfig, type VmExitKind, type VmStatus } from './vm-protocol.js';
 
 /** Electron's utilityProcess child side (absent under child_process.fork). */
@@ -75,6 +76,8 @@ export class VmProcess {
   private pendingTimer: NodeJS.Timeout | null = null;
   private readonly tail = new ConsoleTail();
   private ended = false;
+  private starting = false;
+  private disks: BlockBackend[] = [];
 
   constructor(
     private readonly send: (m: FromVm) => void,
@@ -89,7 +92,7 @@ export class VmProcess {
     const m: ToVm = raw;
     switch (m.t) {
       case 'start':
-        this.start(m.config);
+        void this.start(m.config);
         break;
       case 'input':
         this.machine?.input(m.data);
@@ -128,11 +131,27 @@ export class VmProcess {
     };
   }
 
-  private start(cfg: VmBootConfig): void {
-    if (this.machine !== null || this.ended) {
+  private async start(cfg: VmBootConfig): Promise<void> {
+    if (this.machine !== null || this.ended || this.starting) {
       this.send({ t: 'log', line: 'start ignored: this VM process has already started' });
       return;
     }
+    this.starting = true;
+    // Disks first, all or none (format from content, image locks): /dev/vda, vdb... in order.
+    const opened: BlockBackend[] = [];
+    try {
+      for (const d of cfg.disks) opened.push(await openImage(d.path, { format: d.format }));
+    } catch (e) {
+      await Promise.allSettled(opened.map((b) => b.close()));
+      this.end('error', `cannot start: disk ${e instanceof BlockError || e instanceof Error ? e.message : String(e)}`);
+      return;
+    }
+    if (this.ended) {
+      // Forced off while the disks opened.
+      await Promise.allSettled(opened.map((b) => b.close()));
+      return;
+    }
+    this.disks = opened;
     let machine: SpaprMachine;
     try {
       // The machine checks the kernel (ELF, architecture) and where kernel and initrd go.
@@ -149,14 +168,11 @@ export class VmProcess {
         log: (line) => this.send({ t: 'log', line }),
         // One worker thread per vCPU (DESIGN.md), as `ppcbox run`; pause() needs it.
         threads: true,
+        disks: this.disks,
       });
     } catch (e) {
       this.end('error', `cannot start: ${e instanceof Error ? e.message : String(e)}`);
       return;
-    }
-    for (const d of cfg.disks) {
-      // The pseries machine has no disk controller yet (the disk issue): say so once.
-      this.send({ t: 'log', line: `disk ${d.path} (${d.format}) is attached in the VM's settings, but this machine has no disk device yet` });
     }
     this.machine = machine;
     this.startedAt = performance.now();
@@ -291,7 +307,10 @@ export class VmProcess {
     if (this.forceTimer !== null) clearTimeout(this.forceTimer);
     this.state = 'stopped';
     this.send({ t: 'exit', kind, message, lastLines: this.tail.get() });
-    this.exit(kind === 'error' ? 1 : 0);
+    // Flush what the guest wrote and release the image locks before going.
+    const disks = this.disks;
+    this.disks = [];
+    void Promise.allSettled(disks.map((b) => b.close())).then(() => this.exit(kind === 'error' ? 1 : 0));
   }
 }
 

@@ -151,7 +151,7 @@ export default defineComponent({
                   ),
                 ])
               : h('p', { class: 'muted' }, 'In web mode dropped images are uploaded and kept in the VM folder.'),
-            h('p', { class: 'muted small' }, 'The pseries machine has no disk controller yet: attached disks are kept with the VM and handed to it at start.'),
+            h('p', { class: 'muted small' }, 'The guest sees these disks as /dev/vda, /dev/vdb… (virtio-blk), in this order; ISO images are read-only.'),
           ]),
           (lib.logs[id.value]?.length ?? 0) > 0
             ? h('details', { class: 'host-log' }, [

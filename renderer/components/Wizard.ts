@@ -68,7 +68,7 @@ export default defineComponent({
                     'image',
                     [h('input', { id: 'f-image', type: 'file', onChange: (e: Event) => void pick(e, 'image') }), w.image ? h('span', { class: 'muted', 'data-testid': 'chosen-image' }, `${w.image.name}, ${w.image.format ?? 'not an image'}, ${sizeText(w.image.size)}`) : null],
                     w.fieldError('image'),
-                    'Until PPCBox boots from disks, such a VM boots the default Debian kernel with the image attached.',
+                    'Until PPCBox boots from disks, such a VM boots the default Debian kernel with the image as /dev/vda.',
                   ),
                 ])
               : null,

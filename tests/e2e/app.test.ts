@@ -142,6 +142,9 @@ describe('PPCBox in web mode (chromium)', () => {
   }, 180_000);
 
   it('boots to the shell, runs a command, resets, attaches a dropped disk, refuses a text file, shuts down', async () => {
+    // Dropped while stopped: attached now, the guest's /dev/vda (1 MiB = 2048 sectors).
+    await dropFile('[data-testid=vm-view]', 'first.img', 'raw');
+    await expect.poll(() => page.getByTestId('vm-notice').textContent(), POLL).toBe('Attached first.img (raw).');
     await page.getByTestId('btn-start').click();
     await expect.poll(() => page.getByTestId('vm-state').textContent(), { timeout: 120_000 }).toBe('Running');
     await waitConsole((t) => /\/ # $/m.test(t), 420_000, 'the shell prompt');
@@ -152,6 +155,9 @@ describe('PPCBox in web mode (chromium)', () => {
     await page.keyboard.type('echo hel""lo');
     await page.keyboard.press('Enter');
     await waitConsole((t) => /^hello\s*$/m.test(t), 120_000, 'hello');
+    await page.keyboard.type('cat /sys/block/vda/size');
+    await page.keyboard.press('Enter');
+    await waitConsole((t) => /^2048\s*$/m.test(t), 120_000, 'the attached disk as /dev/vda');
 
     // Pause: the vCPUs stop, typed input waits; Resume: the guest reads it.
     await page.getByTestId('btn-pause').click();
@@ -168,11 +174,11 @@ describe('PPCBox in web mode (chromium)', () => {
     // Dropped while running: attached, applies at the next start.
     await dropFile('[data-testid=vm-view]', 'scratch.img', 'raw');
     await expect.poll(() => page.getByTestId('vm-notice').textContent(), POLL).toMatch(/Attached scratch\.img \(raw\).*next start/);
-    await expect.poll(() => page.getByTestId('disk-item').count(), POLL).toBe(1);
+    await expect.poll(() => page.getByTestId('disk-item').count(), POLL).toBe(2);
     expect(await page.getByTestId('disks-pending').isVisible()).toBe(true);
     await dropFile('[data-testid=vm-view]', 'readme.txt', 'text');
     await expect.poll(() => page.getByTestId('vm-notice').textContent(), POLL).toMatch(/readme\.txt was not attached: not a disk image/);
-    await expect.poll(() => page.getByTestId('disk-item').count(), POLL).toBe(1);
+    await expect.poll(() => page.getByTestId('disk-item').count(), POLL).toBe(2);
 
     mkdirSync(artifacts, { recursive: true });
     await page.screenshot({ path: join(artifacts, 'vm-view.png'), fullPage: true });

@@ -45,6 +45,17 @@ describe('VM process', () => {
     expect(rt.lastExit?.message).toMatch(/cannot start: .*notes\.txt/);
   }, 30_000);
 
+  it('a disk that cannot be opened: nothing starts, the reason names the disk', async () => {
+    const g = defaultGuest();
+    if (g === undefined) return;
+    const { sup, next } = supervised();
+    const done = next((rt) => rt.state === 'crashed' || rt.state === 'stopped');
+    sup.start('vm-e', { name: 'e', kernelPath: g.kernel, initrdPath: g.initrd, bootargs: '', memoryMiB: 1024, smp: 1, disks: [{ path: '/nonexistent/disk.img', format: 'raw' }] }, []);
+    const rt = await done;
+    expect(rt.state).toBe('crashed');
+    expect(rt.lastExit?.message).toMatch(/cannot start: disk \/nonexistent\/disk\.img: no such file/);
+  }, 30_000);
+
   it('a killed VM process is reported as such', async () => {
     const { sup, next } = supervised();
     const d = mkdtempSync(join(tmpdir(), 'ppcbox-vmp-'));
