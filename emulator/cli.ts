@@ -360,11 +360,20 @@ async function runMachine(r: ResolvedRun, disks: BlockBackend[]): Promise<number
     },
     threads: true,
   });
+  // --load: start the vCPU threads parked, restore, then let them go, so guest time
+  // starts when the guest can run again (not while threads are still starting).
+  let running: Promise<ExitReason> | null = null;
   if (r.load !== undefined) {
+    const parked = machine.pause();
+    running = machine.run();
+    await parked;
     try {
       const res = await restoreSnapshot(machine, r.load, { fresh: true, time: r.loadTime });
       process.stderr.write(`ppcbox: restored ${r.load} ("${res.meta.name}", time ${r.loadTime ?? 'continue'}) in ${Math.round(res.ms)} ms at ${res.hostMs}\r\n`);
+      machine.resume();
     } catch (e) {
+      machine.stop();
+      await running;
       if (e instanceof SnapshotError) {
         process.stderr.write(`ppcbox: ${e.message}\n`);
         return 2;
@@ -395,7 +404,7 @@ async function runMachine(r: ResolvedRun, disks: BlockBackend[]): Promise<number
   stdin.resume();
   let reason: ExitReason;
   try {
-    reason = await machine.run();
+    reason = await (running ?? machine.run());
   } finally {
     stdin.off('data', onData);
     if (raw) stdin.setRawMode(false);

@@ -292,7 +292,9 @@ export async function saveSnapshot(m: SpaprMachine, path: string, opts: SaveOpti
     const start = (): void => {
       const ch = cap.ram[next];
       if (ch === null || ch === undefined) return;
-      pending.push(encodeRamChunk(ch));
+      const z = encodeRamChunk(ch);
+      z.catch(() => {}); // awaited in order below; an early failure must not go unhandled
+      pending.push(z);
       cap.ram[next] = null; // the copy goes as soon as it is compressed
       next++;
     };
@@ -427,7 +429,11 @@ export async function restoreSnapshot(m: SpaprMachine, path: string, opts: Resto
       const AHEAD = 4;
       const queue: Array<Promise<DecodedRam>> = [];
       let next = 0;
-      const startDecode = async (s: SectionInfo): Promise<DecodedRam> => decodeRamChunk(path, await r.payload(s), mem.ramSize);
+      const startDecode = (s: SectionInfo): Promise<DecodedRam> => {
+        const p = r.payload(s).then((b) => decodeRamChunk(path, b, mem.ramSize));
+        p.catch(() => {}); // awaited in order below; an early failure must not go unhandled
+        return p;
+      };
       while (next < ramSections.length && queue.length < AHEAD) queue.push(startDecode(ramSections[next++]));
       try {
         while (queue.length > 0) {
