@@ -2,6 +2,7 @@
 // Groups register here; each lives in scripts/bench/<group>.ts.
 import { benchCpu } from './bench/cpu.js';
 import { benchBoot } from './bench/boot.js';
+import { benchSmp } from './bench/smp.js';
 import { benchSnapshot } from './bench/snapshot.js';
 import { benchDisk } from './bench/disk.js';
 import { consoleReporter, type Reporter } from './bench/report.js';
@@ -9,6 +10,7 @@ import { consoleReporter, type Reporter } from './bench/report.js';
 const GROUPS: Record<string, { about: string; run: (r: Reporter) => Promise<void> }> = {
   cpu: { about: 'interpreter guest MIPS over a CRC32/copy/compare kernel (cpu.mips, cpu.insns)', run: benchCpu },
   boot: { about: 'default guest power-on to shell vs QEMU, 1 vCPU, 1 GiB (boot.seconds, boot.qemu.seconds, boot.ratio, boot.rss_mib)', run: benchBoot },
+  smp: { about: 'vCPU threads: 2-process scaling on --smp 2, hypercall round trip through the BQL, --smp 4 boot (smp.scaling, bql.hcall_roundtrip_us, boot.smp4.seconds)', run: benchSmp },
   snapshot: { about: 'save/restore of the default guest, 1 GiB idle at the shell (snapshot.save_pause_ms, snapshot.restore_ms, snapshot.file_mib)', run: benchSnapshot },
   disk: { about: 'guest dd of a 256 MiB raw virtio-blk disk vs QEMU virtio-blk-pci, same run (disk.read_mb_s, disk.qemu.read_mb_s)', run: benchDisk },
 };

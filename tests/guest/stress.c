@@ -413,7 +413,7 @@ static int spin(unsigned long long n)
 		x = x * 6364136223846793005ull + 1442695040888963407ull;
 		x ^= x >> 29;
 	}
-	printf("SPIN-DONE %llu %.3f s %016llx\n", n, now() - t0, (unsigned long long)x);
+	printf("SPIN-DONE %llu %.3f s %016llx cpu %d\n", n, now() - t0, (unsigned long long)x, sched_getcpu());
 	return 0;
 }
 
