@@ -10,6 +10,7 @@ import { platformSupport } from '../../../emulator/machine/spapr/cas.js';
 import type { SpaprMachine } from '../../../emulator/machine/spapr/machine.js';
 import type { IcMode } from '../../../emulator/machine/spapr/device-tree.js';
 import * as L from '../../../emulator/cpu/layout.js';
+import { parseRunArgs, UsageError } from '../../../emulator/cli.js';
 
 const XIVE_NODE = '/interrupt-controller@60302031b0000';
 
@@ -108,5 +109,15 @@ describe('ic-mode and CAS', () => {
     m.bql.with(() => m.board.xive.setCppr(0, 0xff));
     m.input(Uint8Array.of(0x41)); // a key: the vty raises its interrupt
     expect(m.mem.dv.getUint32(L.RAM_OFFSET + 0x200000, false)).toBe(0x80001100);
+  });
+});
+
+describe('ppcbox run --ic-mode', () => {
+  it('takes xics, xive or dual and refuses anything else', () => {
+    expect(parseRunArgs(['--ic-mode', 'xive']).icMode).toBe('xive');
+    expect(parseRunArgs(['--ic-mode', 'xics']).icMode).toBe('xics');
+    expect(parseRunArgs(['--ic-mode', 'dual']).icMode).toBe('dual');
+    expect(parseRunArgs([]).icMode).toBeUndefined(); // the machine's default: dual
+    expect(() => parseRunArgs(['--ic-mode', 'both'])).toThrow(UsageError);
   });
 });
