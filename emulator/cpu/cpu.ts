@@ -6,6 +6,8 @@
 // - While a handler runs, c.ciaLo/ciaHi is its own address and c.pcLo/pcHi the next
 //   one (CIA + 4); branches overwrite pcLo/pcHi.
 // - 32-bit halves are passed as plain numbers; either int32 or uint32 form is accepted.
+//   (c.eaHi is int32; a uint32 >= 2^31 is a heap number, boxed anew for every call
+//   it is passed to that V8 does not inline, so hot paths prefer the int32 form.)
 // - A synchronous interrupt is raised through exceptions.ts, which sets the state up
 //   and throws FAULT; the run loop catches it.
 import type { GuestMemory } from '../memory/guest-memory.js';
@@ -410,6 +412,9 @@ export class Cpu {
 
   // ---------------------------------------------------------------- effective addresses
 
+  // eaHi is kept in int32 form: kernel addresses have high words >= 2^31, which as
+  // uint32 would be heap numbers, boxed again for every call they are passed to.
+
   /** EA = (RA|0) + d (d a signed 32-bit displacement). Returns the low word; high in eaHi. */
   eaD(ra: number, d: number): number {
     if (ra === 0) {
@@ -418,7 +423,7 @@ export class Cpu {
     }
     const i = this.w + 2 * ra;
     const s = this.u32[i] + (d >>> 0);
-    this.eaHi = this.sf ? (this.u32[i + 1] + (d >> 31) + (s > 0xffffffff ? 1 : 0)) >>> 0 : 0;
+    this.eaHi = this.sf ? (this.u32[i + 1] + (d >> 31) + (s > 0xffffffff ? 1 : 0)) | 0 : 0;
     return s >>> 0;
   }
 
@@ -426,18 +431,19 @@ export class Cpu {
   eaX(ra: number, rb: number): number {
     const j = this.w + 2 * rb;
     if (ra === 0) {
-      this.eaHi = this.sf ? this.u32[j + 1] : 0;
+      this.eaHi = this.sf ? this.i32[j + 1] : 0;
       return this.u32[j];
     }
     const i = this.w + 2 * ra;
     const s = this.u32[i] + this.u32[j];
-    this.eaHi = this.sf ? (this.u32[i + 1] + this.u32[j + 1] + (s > 0xffffffff ? 1 : 0)) >>> 0 : 0;
+    this.eaHi = this.sf ? (this.u32[i + 1] + this.u32[j + 1] + (s > 0xffffffff ? 1 : 0)) | 0 : 0;
     return s >>> 0;
   }
 
   // ---------------------------------------------------------------- loads and stores
   // `le` is the byte order of the access: c.le for normal accesses, !c.le for the
-  // byte-reversed forms.
+  // byte-reversed forms. Each has a small fast path (a TLB hit within one page), small
+  // enough for V8 to inline into the handlers, and an out-of-line slow path.
 
   load8(lo: number, hi: number): number {
     const i = this.rIdx + ((lo >>> 12) & TLB_MASK);
@@ -460,7 +466,9 @@ export class Cpu {
     if (this.tlbTag[i] === (lo & -4096) && this.tlbTagHi[i] === (hi | 0) && (lo & 0xfff) <= 0xffc) {
       return this.dv.getUint32(this.tlbHost[i] + (lo & 0xfff), le);
     }
-    return this.loadSlow(lo, hi, 4, le);
+    // `>>> 0`: both paths then yield a uint32, so V8 keeps the result unboxed (a tagged
+    // slow-path result would make it box every fast-path value >= 2^31).
+    return this.loadSlow(lo, hi, 4, le) >>> 0;
   }
 
   /** 64-bit load: returns the low word, the high word in vhi. */
@@ -475,9 +483,13 @@ export class Cpu {
       this.vhi = this.dv.getUint32(p, false);
       return this.dv.getUint32(p + 4, false);
     }
+    return this.load64Slow(lo, hi, le) >>> 0; // unboxed result, as in load32
+  }
+
+  private load64Slow(lo: number, hi: number, le: boolean): number {
     const a = this.loadSlow(lo, hi, 4, le);
     const lo2 = (lo + 4) >>> 0;
-    const hi2 = lo2 < 4 ? (hi + 1) >>> 0 : hi;
+    const hi2 = lo2 < 4 ? (hi + 1) | 0 : hi;
     const b = this.loadSlow(lo2, hi2, 4, le);
     if (le) {
       this.vhi = b;
@@ -527,9 +539,13 @@ export class Cpu {
       }
       return;
     }
+    this.store64Slow(lo, hi, vlo, vhi, le);
+  }
+
+  private store64Slow(lo: number, hi: number, vlo: number, vhi: number, le: boolean): void {
     // Probe both halves before writing either, so a fault leaves memory untouched.
     const lo2 = (lo + 4) >>> 0;
-    const hi2 = lo2 < 4 ? (hi + 1) >>> 0 : hi;
+    const hi2 = lo2 < 4 ? (hi + 1) | 0 : hi;
     this.probeWrite(lo, hi, 4);
     this.probeWrite(lo2, hi2, 4);
     this.storeSlow(lo, hi, 4, le ? vlo : vhi, le);
@@ -540,7 +556,7 @@ export class Cpu {
   probeWrite(lo: number, hi: number, size: number): void {
     this.mmu.translate(lo, hi, ACCESS_WRITE);
     const last = (lo + size - 1) >>> 0;
-    if (((last ^ lo) & -4096) !== 0) this.mmu.translate(last, last < lo ? (hi + 1) >>> 0 : hi, ACCESS_WRITE);
+    if (((last ^ lo) & -4096) !== 0) this.mmu.translate(last, last < lo >>> 0 ? (hi + 1) | 0 : hi, ACCESS_WRITE);
   }
 
   /** Guest real address of EA for an access (raising the storage interrupt on a fault). */
@@ -570,7 +586,7 @@ export class Cpu {
       let v = 0;
       for (let k = 0; k < size; k++) {
         const a = (lo + k) >>> 0;
-        const b = this.loadSlow(a, a < lo ? (hi + 1) >>> 0 : hi, 1, true);
+        const b = this.loadSlow(a, a < lo >>> 0 ? (hi + 1) | 0 : hi, 1, true);
         v = le ? v | (b << (8 * k)) : (v << 8) | b;
       }
       return v >>> 0;
@@ -592,7 +608,7 @@ export class Cpu {
       for (let k = 0; k < size; k++) {
         const a = (lo + k) >>> 0;
         const byte = le ? (v >>> (8 * k)) & 0xff : (v >>> (8 * (size - 1 - k))) & 0xff;
-        this.storeSlow(a, a < lo ? (hi + 1) >>> 0 : hi, 1, byte, true);
+        this.storeSlow(a, a < lo >>> 0 ? (hi + 1) | 0 : hi, 1, byte, true);
       }
       return;
     }
