@@ -4,7 +4,7 @@
 // and a raw image attached read-only. Afterwards the host checks the files with Debian's
 // own tools (debugfs, e2fsck, qemu-img).
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -131,4 +131,60 @@ describe('disks on the pseries machine', () => {
     expect(Buffer.compare(readFileSync(ro), roBefore)).toBe(0);
     expect(statSync(ro).mtimeMs).toBe(roMtime);
   }, 900_000);
+
+  it('keeps what the guest synced when the VM process is killed', async () => {
+    const src = join(work, 'src2');
+    mkdirSync(src);
+    writeFileSync(join(src, 'hello.txt'), 'hello\n');
+    const raw = join(work, 'kill.raw');
+    sh('mkfs.ext4', ['-q', '-F', '-d', src, raw, '32M']);
+    const qcow = join(work, 'kill.qcow2');
+    sh('qemu-img', ['convert', '-f', 'raw', '-O', 'qcow2', raw, qcow]);
+    const p = spawn('script', ['-qfec', `${tsx} emulator/cli.ts run --memory 1024 --drive file=${raw} --drive file=${qcow}`, '/dev/null'], {
+      cwd: root,
+      env: { ...process.env, PPCBOX_CHECK_LOCKS: '1' },
+    });
+    const con = new Console(p);
+    try {
+      let at = await con.expect(/PPCBOX-READY/, 0, 300_000);
+      at = await con.expect(/\/ # /, at, 60_000);
+      at = await con.run('mount /dev/vda /mnt && echo synced-raw > /mnt/s.txt && sync', 'RAW-SYNCED', at);
+      at = await con.run('mkdir /q && mount /dev/vdb /q && echo synced-qcow2 > /q/s.txt && dd if=/dev/urandom of=/q/big bs=64k count=32 2>/dev/null && sync', 'QCOW-SYNCED', at);
+      // No power-off, no unmount: the whole VM process tree dies at once.
+      for (const pid of descendants(p.pid ?? -1)) process.kill(pid, 'SIGKILL');
+      await con.exited;
+    } finally {
+      if (p.exitCode === null) p.kill('SIGKILL');
+    }
+    expect(sh('debugfs', ['-R', 'cat /s.txt', raw])).toBe('synced-raw\n');
+    const check = spawnSync('qemu-img', ['check', qcow], { encoding: 'utf8' });
+    // Leaked clusters are allowed after a crash (exit 3); corruption (exit 2) is not.
+    expect([0, 3], check.stdout + check.stderr).toContain(check.status);
+    expect(check.stdout).not.toMatch(/ERROR/);
+    const back = join(work, 'kill-back.raw');
+    sh('qemu-img', ['convert', '-f', 'qcow2', '-O', 'raw', qcow, back]);
+    expect(sh('debugfs', ['-R', 'cat /s.txt', back])).toBe('synced-qcow2\n');
+  }, 900_000);
 });
+
+/** Every process below `pid` (and itself), deepest first. */
+function descendants(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(d)]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const out: number[] = [];
+  const walk = (p: number): void => {
+    for (const c of children.get(p) ?? []) walk(c);
+    out.push(p);
+  };
+  walk(pid);
+  return out;
+}
