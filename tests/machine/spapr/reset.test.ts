@@ -12,10 +12,15 @@ import { SPAPR_IRQ_PCI_LSI, SPAPR_PCI_LIOBN } from '../../../emulator/hw/pci/spa
 import { RTAS_TOKENS as T } from '../../../emulator/machine/spapr/rtas-tokens.js';
 import { H_CPPR, H_GET_TCE, H_PUT_TCE } from '../../../emulator/machine/spapr/hcall.js';
 import type { BlockBackend } from '../../../emulator/block/backend.js';
+import { NOTIFY_OFFSET } from '../../../emulator/hw/pci/virtio-pci.js';
+import { VIRTIO_BLK_T_IN } from '../../../emulator/hw/block/virtio-blk.js';
 import { casVector, doCas, hcall, rtasCall, sgpr, tinyElf } from './spapr-fixture.js';
 
 /** A disk that is never read: only there so the machine has its PCI host bridge. */
 class NullDisk implements BlockBackend {
+  /** Reads wait here until release() (then fill the guest's buffers with 0xaa). */
+  readonly held: Array<() => void> = [];
+  gate = false;
   readonly path = 'null.img';
   readonly format = 'raw' as const;
   readonly size = 1 << 20;
@@ -32,8 +37,17 @@ class NullDisk implements BlockBackend {
   write(): Promise<void> {
     return Promise.resolve();
   }
-  readv(): Promise<void> {
-    return Promise.resolve();
+  readv(_o: number, bufs: readonly Uint8Array[]): Promise<void> {
+    if (!this.gate) return Promise.resolve();
+    return new Promise((res) =>
+      this.held.push(() => {
+        for (const b of bufs) b.fill(0xaa);
+        res();
+      }),
+    );
+  }
+  release(): void {
+    for (const f of this.held.splice(0)) f();
   }
   writev(): Promise<void> {
     return Promise.resolve();
@@ -77,7 +91,7 @@ class RecordingDevice extends PciFunction {
   }
 }
 
-function setup(nvcpus = 2): { m: SpaprMachine; events: Event[]; dev: RecordingDevice; logs: string[] } {
+function setup(nvcpus = 2, disk = new NullDisk()): { m: SpaprMachine; events: Event[]; dev: RecordingDevice; logs: string[] } {
   const logs: string[] = [];
   const m = new SpaprMachine({
     ramBytes: 64 << 20,
@@ -87,7 +101,7 @@ function setup(nvcpus = 2): { m: SpaprMachine; events: Event[]; dev: RecordingDe
     bootargs: 'console=hvc0',
     consoleOut: () => {},
     log: (l) => logs.push(l),
-    disks: [new NullDisk()],
+    disks: [disk],
   });
   const events: Event[] = [];
   const rec = (what: string): void => {
@@ -194,6 +208,64 @@ describe('machine reset', () => {
     m.requestReset();
     await runUntilReset(m, events);
     expectCleanBoot(m, events, dev);
+  });
+
+  it('lets an in-flight disk read finish before the reset, so it cannot land in the next boot', async () => {
+    const disk = new NullDisk();
+    disk.gate = true;
+    const { m, events } = setup(1, disk);
+    // A guest driver's minimum: virtio 1.0 without ACCESS_PLATFORM (DMA to physical
+    // addresses), one queue, one read of a sector into DATA.
+    const fn = m.phb?.slots[0];
+    if (fn === null || fn === undefined) throw new Error('no virtio-blk function');
+    const [DESC, AVAIL, USED, HDR, STATUS, DATA] = [0x800000, 0x801000, 0x802000, 0x803000, 0x804000, 0x805000];
+    const dv = m.mem.dv;
+    const R = (a: number): number => L.RAM_OFFSET + a;
+    m.bql.with(() => {
+      fn.writeConfig(0x04, 2, 0x0006);
+      const bar = fn.bars[4];
+      if (bar === null) throw new Error('no BAR 4');
+      const cw = (off: number, size: 1 | 2 | 4, v: number): void => bar.handler.write(off, size, v);
+      cw(0x14, 1, 3);
+      cw(0x08, 4, 1);
+      cw(0x0c, 4, 1); // VERSION_1
+      cw(0x14, 1, 11);
+      cw(0x16, 2, 0);
+      cw(0x18, 2, 16);
+      cw(0x20, 4, DESC);
+      cw(0x28, 4, AVAIL);
+      cw(0x30, 4, USED);
+      cw(0x1c, 2, 1);
+      cw(0x14, 1, 15);
+      dv.setUint32(R(HDR), VIRTIO_BLK_T_IN, true);
+      const desc = (i: number, addr: number, len: number, flags: number): void => {
+        dv.setBigUint64(R(DESC + 16 * i), BigInt(addr), true);
+        dv.setUint32(R(DESC + 16 * i + 8), len, true);
+        dv.setUint16(R(DESC + 16 * i + 12), flags, true);
+        dv.setUint16(R(DESC + 16 * i + 14), i + 1, true);
+      };
+      desc(0, HDR, 16, 1);
+      desc(1, DATA, 512, 3);
+      desc(2, STATUS, 1, 2);
+      dv.setUint16(R(AVAIL + 4), 0, true);
+      dv.setUint16(R(AVAIL + 2), 1, true);
+      cw(NOTIFY_OFFSET, 2, 0);
+    });
+    expect(disk.held.length, 'the read is in flight').toBe(1);
+    m.requestReset();
+    const done = m.run();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(events, 'no reset while the read is in flight').toEqual([]);
+    for (const c of m.cpus) expect(Atomics.load(m.mem.i32, c.wi(L.RUN_STATE)), 'vCPUs stopped meanwhile').toBe(L.RUN_STOPPED);
+    disk.release();
+    for (let i = 0; i < 200 && !events.some((e) => e.what === 'tree'); i++) await new Promise((r) => setTimeout(r, 5));
+    m.stop();
+    await done;
+    expect(events.map((e) => e.what)).toContain('tree');
+    // The read finished into the old boot's RAM; the reset cleared it; nothing came later.
+    expect(m.mem.u8.subarray(R(DATA), R(DATA + 512)).every((b) => b === 0)).toBe(true);
+    expect(dv.getUint16(R(USED + 2), true)).toBe(0);
+    expect(m.mem.u8[R(STATUS)]).toBe(0);
   });
 
   it('with vCPU threads: pauses them, resets once, and the boot vCPU runs again', async () => {
