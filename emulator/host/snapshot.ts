@@ -3,7 +3,7 @@
 //
 // Time (DESIGN.md rule 6): the file keeps the pair (guest TB, host wall clock) at save and
 // every vCPU's DEC/HDEC as an offset from that TB. Restore sets the TB by the policy and
-// re-arms each DEC as new TB + offset:
+// re-arms each DEC relative to it (DEC = offset - (new TB - saved TB)):
 //   continue  guest TB resumes from the saved TB (the guest does not see the gap); a
 //             timer with 6 s left at save fires 6 s after restore. The RTC offset moves
 //             back by the gap, so RTAS time agrees with the guest's own clock.
@@ -473,8 +473,11 @@ export async function restoreSnapshot(m: SpaprMachine, path: string, opts: Resto
           const keep = [L.EXIT_REQ, L.PARKED, L.HOST_REQ].map((o) => mem.u32[(base + o) >> 2]);
           mem.u8.set(cpus.subarray(i * L.VCPU_BLOCK, (i + 1) * L.VCPU_BLOCK), base);
           [L.EXIT_REQ, L.PARKED, L.HOST_REQ].forEach((o, k) => (mem.u32[(base + o) >> 2] = keep[k]));
-          mem.f64[(base + L.DEC_EXPIRY) >> 3] += tbNow;
-          mem.f64[(base + L.HDEC_EXPIRY) >> 3] += tbNow;
+          // DEC = saved DEC - (TB now - saved TB): under `continue` the TB is the saved one,
+          // so the DEC is as it was; under `realtime` it counted down through the gap, so
+          // a timer that expired meanwhile is pending at once.
+          mem.f64[(base + L.DEC_EXPIRY) >> 3] += time.tb;
+          mem.f64[(base + L.HDEC_EXPIRY) >> 3] += time.tb;
           // A changed DEC may be pending now: make the vCPU look (exceptions.ts).
           Atomics.or(mem.i32, (base + L.IRQ_PENDING) >> 2, L.IRQ_FLUSH_TLB | L.IRQ_FLUSH_CODE);
         }
