@@ -14,6 +14,7 @@ import { H_CPPR, H_GET_TCE, H_PUT_TCE } from '../../../emulator/machine/spapr/hc
 import type { BlockBackend } from '../../../emulator/block/backend.js';
 import { NOTIFY_OFFSET } from '../../../emulator/hw/pci/virtio-pci.js';
 import { VIRTIO_BLK_T_IN } from '../../../emulator/hw/block/virtio-blk.js';
+import { EscapeFilter } from '../../../emulator/cli.js';
 import { casVector, doCas, hcall, rtasCall, sgpr, tinyElf } from './spapr-fixture.js';
 
 /** A disk that is never read: only there so the machine has its PCI host bridge. */
@@ -266,6 +267,16 @@ describe('machine reset', () => {
     expect(m.mem.u8.subarray(R(DATA), R(DATA + 512)).every((b) => b === 0)).toBe(true);
     expect(dv.getUint16(R(USED + 2), true)).toBe(0);
     expect(m.mem.u8[R(STATUS)]).toBe(0);
+  });
+
+  it('the console key Ctrl-A r asks for a reset and sends nothing to the guest', () => {
+    let resets = 0;
+    let quits = 0;
+    const e = new EscapeFilter(() => quits++, undefined, () => resets++);
+    expect(Array.from(e.filter(Uint8Array.of(0x61, 0x01, 0x72, 0x62)))).toEqual([0x61, 0x62]);
+    expect(Array.from(e.filter(Uint8Array.of(0x01)))).toEqual([]);
+    expect(Array.from(e.filter(Uint8Array.of(0x72, 0x72)))).toEqual([0x72]); // split across reads
+    expect([resets, quits]).toEqual([2, 0]);
   });
 
   it('with vCPU threads: pauses them, resets once, and the boot vCPU runs again', async () => {
