@@ -147,3 +147,36 @@ describe('cross-vCPU wake-ups (vCPU threads)', () => {
     await until(() => t.word(0x400) > c0, 5_000, 'vCPU 0 still busy');
   }, 60_000);
 });
+
+describe('cross-vCPU code modification (vCPU threads)', () => {
+  it('code one vCPU rewrites (dcbst, sync, icbi, isync) is what another vCPU executes next', async () => {
+    // vCPU 0 executes `li 4,1` at KERNEL_ADDR + 4 over and over, storing r4 to DATA+0.
+    // vCPU 1, when told, rewrites that word to `li 4,2` and flushes it as the ISA asks.
+    const site = KERNEL_ADDR + 4;
+    const runner = ['lis 9,0x42', 'li 4,1', 'stw 4,0(9)', 'b cpu0+4'];
+    const writer = [
+      'lis 21,0x42',
+      '1: lwz 6,0x100(21)',
+      'cmpwi 6,1',
+      'bne 1b',
+      `lis 5,${site >>> 16}`,
+      `ori 5,5,${site & 0xffff}`,
+      'lis 6,0x3880', // li 4,2 = 0x38800002
+      'ori 6,6,2',
+      'stw 6,0(5)',
+      'dcbst 0,5',
+      'sync',
+      'icbi 0,5',
+      'sync',
+      'isync',
+      'li 6,1',
+      'stw 6,0x104(21)',
+      'b .',
+    ];
+    const t = (current = startTinySmp([runner, writer]));
+    await until(() => t.word(0) === 1, 20_000, 'vCPU 0 running the old code');
+    t.setWord(0x100, 1);
+    await until(() => t.word(0x104) === 1, 20_000, 'vCPU 1 rewrote the code');
+    await until(() => t.word(0) === 2, 1_000, 'vCPU 0 running the new code');
+  }, 60_000);
+});
