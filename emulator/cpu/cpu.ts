@@ -13,7 +13,7 @@
 import type { GuestMemory } from '../memory/guest-memory.js';
 import * as L from './layout.js';
 import { FAULT } from './fault.js';
-import { DISPATCH, XMASK, HOT, HOT_SLOT, assignHotSlots } from './decode.js';
+import { DISPATCH, DECODE, HOT, assignHotSlots } from './decode.js';
 import { readTB } from './timebase.js';
 import { checkAsyncInterrupts, onMsrChanged } from './exceptions.js';
 import { Mmu, ACCESS_READ, ACCESS_WRITE, ACCESS_EXEC, type Access } from './mmu/mmu.js';
@@ -233,9 +233,8 @@ export class Cpu {
     const start = this.retired;
     const u32 = this.u32;
     const dispatch = DISPATCH;
-    const xmask = XMASK;
+    const decode = DECODE;
     const hot = HOT;
-    const hotSlot = HOT_SLOT;
     this.budget = 0;
     let left: number;
     const exitW = this.wi(L.EXIT_REQ);
@@ -283,11 +282,11 @@ export class Cpu {
             this.pcLo = next;
             if (next === 0) this.pcHi = this.sf ? (hi + 1) >>> 0 : 0;
             const op = insn >>> 26;
-            const key = (op << 11) | (insn & xmask[op]);
+            const key = (op << 11) | (insn & decode[op]);
             // One call site per hot handler: monomorphic, so V8 calls or inlines it
             // directly (see HOT in decode.ts). HOT_MAX cases, no more, no fewer.
             // prettier-ignore
-            switch (hotSlot[key]) {
+            switch (decode[64 + key]) {
               case 0: dispatch[key](this, insn); break;
               case 1: hot[1](this, insn); break;
               case 2: hot[2](this, insn); break;

@@ -44,8 +44,14 @@ OPS[60] = (c, i) => OP60[(i >>> 2) & 0x1ff](c, i);
 // of the word), so the key is the primary opcode and those bits, masked per primary
 // opcode to the bits its sub-table decodes (0 for primary-only opcodes, so all their
 // words share one entry and one cache line).
+/**
+ * The run loop's two small lookups in one array (one typed-array check per instruction
+ * instead of two): [0, 64) the low-word bits each primary opcode's sub-table decodes
+ * (XMASK), then per DISPATCH key its hot call-site slot (HOT_SLOT, see below).
+ */
+export const DECODE = new Int16Array(64 + (64 << 11));
 /** Per primary opcode: the low-word bits its sub-table decodes. */
-export const XMASK = new Int32Array(64);
+export const XMASK = DECODE.subarray(0, 64);
 /** Handler per key (primary << 11) | (insn & XMASK[primary]); kept in step by claim(). */
 export const DISPATCH: Handler[] = Array.from({ length: 64 << 11 }, () => illegal);
 
@@ -103,7 +109,7 @@ function claim(table: Handler[], index: number, fn: Handler, what: string): void
 /** Slots 1..HOT_MAX; the run loop has exactly this many cases (keep them in step). */
 export const HOT_MAX = 48;
 /** DISPATCH key -> hot slot (0 = the generic call site). Kept in step by claim(). */
-export const HOT_SLOT = new Uint8Array(64 << 11);
+export const HOT_SLOT = DECODE.subarray(64);
 /** Hot slot -> handler (slot 0 and unused slots hold `illegal`, never reached). */
 export const HOT: Handler[] = Array.from({ length: HOT_MAX + 1 }, () => illegal);
 const hotIndex = new Map<Handler, number>();
