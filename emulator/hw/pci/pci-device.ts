@@ -195,6 +195,7 @@ export class PciFunction {
 
   // ------------------------------------------------------------ configuration cycles
   readConfig(off: number, size: 1 | 2 | 4): number {
+    this.configReading(off, size);
     if (size === 1) return this.cfg[off];
     if (size === 2) return this.get16(off);
     return this.get32(off);
@@ -218,6 +219,9 @@ export class PciFunction {
 
   /** Hook for devices (e.g. a capability whose writes have side effects). */
   protected configWritten(_off: number, _size: number): void {}
+
+  /** Hook for devices before a read (e.g. a window onto a BAR). */
+  protected configReading(_off: number, _size: number): void {}
 
   memoryEnabled(): boolean {
     return (this.cfg[PCI_COMMAND] & PCI_COMMAND_MEMORY) !== 0;

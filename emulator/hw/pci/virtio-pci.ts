@@ -162,10 +162,42 @@ export class VirtioPciFunction extends PciFunction implements VirtioTransport {
     this.addVirtioCap(VIRTIO_PCI_CAP_DEVICE_CFG, DEVICE_OFFSET, Math.max(dev.configSize, 4), 16);
     const n = this.addVirtioCap(VIRTIO_PCI_CAP_NOTIFY_CFG, NOTIFY_OFFSET, NOTIFY_MULTIPLIER * dev.numQueues, 20);
     this.set32(n + 16, NOTIFY_MULTIPLIER);
+    // VIRTIO_PCI_CAP_PCI_CFG: a window onto the BARs through configuration space.
+    const pc = this.addVirtioCap(VIRTIO_PCI_CAP_PCI_CFG, 0, 0, 20);
+    this.pciCfgCap = pc;
+    this.wmask[pc + 4] = 0xff;
+    for (let k = 8; k < 20; k++) this.wmask[pc + k] = 0xff;
     // MSI-X: one vector for configuration changes and one per queue.
     this.addMsix(dev.numQueues + 1, VIRTIO_MSIX_BAR, 0, MSIX_PBA_OFFSET);
     this.sealConfig();
     dev.attach(this);
+  }
+
+  private pciCfgCap = 0;
+
+  /** The pci_cfg_data window: the BAR access named by bar, offset and length. */
+  private pciCfgAccess(write: boolean): void {
+    const c = this.pciCfgCap;
+    const bar = this.cfg[c + 4];
+    const off = this.get32(c + 8);
+    const len = this.get32(c + 12);
+    const b = bar < 6 ? this.bars[bar] : null;
+    if (b === null || (len !== 1 && len !== 2 && len !== 4) || off % len !== 0 || off + len > b.size) return;
+    if (write) {
+      b.handler.write(off, len, this.get32(c + 16) & (len === 4 ? 0xffffffff : (1 << (8 * len)) - 1));
+    } else {
+      this.set32(c + 16, b.handler.read(off, len));
+    }
+  }
+
+  protected override configWritten(off: number, size: number): void {
+    const d = this.pciCfgCap + 16;
+    if (this.pciCfgCap !== 0 && off < d + 4 && off + size > d) this.pciCfgAccess(true);
+  }
+
+  protected override configReading(off: number, size: number): void {
+    const d = this.pciCfgCap + 16;
+    if (this.pciCfgCap !== 0 && off < d + 4 && off + size > d) this.pciCfgAccess(false);
   }
 
   private addVirtioCap(type: number, offset: number, length: number, capLen: number): number {

@@ -265,6 +265,25 @@ describe('virtio-pci transport', () => {
     expect(cr(0x10, 2)).toBe(0xffff);
   });
 
+  it('reaches the BARs through the VIRTIO_PCI_CAP_PCI_CFG window', () => {
+    make(new MemBackend(1 << 20));
+    let c = fn.cfg[0x34];
+    while (c !== 0 && !(fn.cfg[c] === 0x09 && fn.cfg[c + 3] === 5)) c = fn.cfg[c + 1];
+    expect(c).not.toBe(0);
+    fn.writeConfig(c + 4, 1, 4);
+    fn.writeConfig(c + 8, 4, 0x2000); // device config: capacity
+    fn.writeConfig(c + 12, 4, 4);
+    expect(fn.readConfig(c + 16, 4)).toBe(2048);
+    fn.writeConfig(c + 8, 4, 0x14); // device status
+    fn.writeConfig(c + 12, 4, 1);
+    fn.writeConfig(c + 16, 1, 1);
+    expect(cr(0x14, 1)).toBe(1);
+    // A length the window does not allow does nothing.
+    fn.writeConfig(c + 12, 4, 3);
+    fn.writeConfig(c + 16, 4, 0);
+    expect(cr(0x14, 1)).toBe(1);
+  });
+
   it('uses INTx and the ISR when MSI-X is off', async () => {
     make(new MemBackend(1 << 20));
     expect(negotiate(deviceFeatures()[0]) & 8).toBe(8);
