@@ -87,12 +87,17 @@ export function runVcpuThread(data: VcpuThreadData, post: (msg: unknown) => void
   reload();
   for (;;) {
     if (Atomics.load(i32, exitW) !== 0) {
-      // No syncOut here: run() already wrote the state back when it returned, and this
-      // may be a re-park right after an unpark's reload(). pause() can see the previous
-      // PARKED=1 then, and whatever the I/O thread set meanwhile must not be overwritten.
-      Atomics.store(i32, parkW, 1);
-      Atomics.notify(i32, parkW);
-      while (Atomics.load(i32, exitW) !== 0) Atomics.wait(i32, exitW, Atomics.load(i32, exitW), 100);
+      // Park. resume() clears PARKED itself, so a pause() right after it cannot take the
+      // previous park for this one; while parked, a cleared PARKED with an exit request
+      // standing is a new pause, answered again. No syncOut: run() already wrote the
+      // state back, and the I/O thread may change it while we are parked.
+      for (let req = Atomics.load(i32, exitW); req !== 0; req = Atomics.load(i32, exitW)) {
+        if (Atomics.load(i32, parkW) === 0) {
+          Atomics.store(i32, parkW, 1);
+          Atomics.notify(i32, parkW);
+        }
+        Atomics.wait(i32, exitW, req, 100);
+      }
       Atomics.store(i32, parkW, 0);
       reload();
       continue;

@@ -15,6 +15,11 @@ function parked(t: TinySmp): number[] {
   return t.m.cpus.map((c) => Atomics.load(c.i32, c.wi(L.PARKED)));
 }
 
+/** Every thread parked with the exit request still standing. */
+function parkedForThisPause(t: TinySmp): boolean {
+  return t.m.cpus.every((c) => Atomics.load(c.i32, c.wi(L.EXIT_REQ)) !== 0 && Atomics.load(c.i32, c.wi(L.PARKED)) === 1);
+}
+
 function retired(t: TinySmp): number[] {
   return t.m.cpus.map((c) => c.f64[(c.base + L.INSN_COUNT) >> 3]);
 }
@@ -35,6 +40,7 @@ describe('pause/resume with vCPU threads', () => {
     for (let round = 0; round < 5; round++) {
       await t.m.pause();
       expect(parked(t), `round ${round}`).toEqual([1, 1, 1]);
+      expect(parkedForThisPause(t)).toBe(true);
       expect(t.m.bql.held()).toBe(false);
       const c0 = counts();
       const r0 = retired(t);
@@ -58,6 +64,7 @@ describe('pause/resume with vCPU threads', () => {
     await t.m.pause();
     const ms = performance.now() - t0;
     expect(parked(t)).toEqual([1, 1, 1]);
+    expect(parkedForThisPause(t)).toBe(true);
     expect(ms, 'pause of a ceded/stopped vCPU must not wait for its idle timeout').toBeLessThan(1000);
     const c0 = t.word(0);
     await sleep(50);
@@ -93,6 +100,7 @@ describe('pause/resume races', () => {
         // a random gap of up to 300 µs: the thread is somewhere between waking and parking
       }
       await t.m.pause();
+      expect(parkedForThisPause(t), `cycle ${i}`).toBe(true);
     }
     expect(parked(t)).toEqual([1]);
     // Point vCPU 0 at B while paused, resume and pause at once, look, resume.

@@ -411,7 +411,8 @@ export class SpaprMachine {
     const i32 = this.mem.i32;
     for (const c of this.cpus) {
       Atomics.store(i32, c.wi(L.EXIT_REQ), 1);
-      Atomics.notify(i32, c.wi(L.RUN_STATE));
+      Atomics.notify(i32, c.wi(L.EXIT_REQ)); // a thread still parked answers again
+      Atomics.notify(i32, c.wi(L.RUN_STATE)); // an idle one looks at once
     }
     for (const c of this.cpus) {
       const pw = c.wi(L.PARKED);
@@ -427,6 +428,8 @@ export class SpaprMachine {
   resume(): void {
     if (!this.threaded) return;
     for (const c of this.cpus) {
+      // PARKED first: the next pause() then waits for a park that answers it.
+      Atomics.store(this.mem.i32, c.wi(L.PARKED), 0);
       Atomics.store(this.mem.i32, c.wi(L.EXIT_REQ), 0);
       Atomics.notify(this.mem.i32, c.wi(L.EXIT_REQ));
     }
