@@ -8,7 +8,9 @@
 //             timer with 6 s left at save fires 6 s after restore. The RTC offset moves
 //             back by the gap, so RTAS time agrees with the guest's own clock.
 //   realtime  guest TB = saved TB + the real time that passed; timers that expired in the
-//             meantime fire at once; the guest's date stays right.
+//             meantime fire at once; the guest's date stays right. A jump of more than
+//             ~10 s sets off Linux's own hard-lockup and RCU stall reports once (its
+//             heartbeats look that old), as after any real TB jump; harmless, but noisy.
 //
 // Capture copies the non-zero RAM pages while the vCPUs are parked, then the VM runs on
 // while the copy is compressed and written (save_pause_ms covers only the capture).
