@@ -5,6 +5,7 @@ import { benchBoot } from './bench/boot.js';
 import { benchSmp } from './bench/smp.js';
 import { benchSnapshot } from './bench/snapshot.js';
 import { benchDisk } from './bench/disk.js';
+import { benchIrq } from './bench/irq.js';
 import { consoleReporter, type Reporter } from './bench/report.js';
 
 const GROUPS: Record<string, { about: string; run: (r: Reporter) => Promise<void> }> = {
@@ -13,6 +14,7 @@ const GROUPS: Record<string, { about: string; run: (r: Reporter) => Promise<void
   smp: { about: 'vCPU threads: 2-process scaling on --smp 2, hypercall round trip through the BQL, --smp 4 boot (smp.scaling, bql.hcall_roundtrip_us, boot.smp4.seconds)', run: benchSmp },
   snapshot: { about: 'save/restore of the default guest, 1 GiB idle at the shell (snapshot.save_pause_ms, snapshot.restore_ms, snapshot.file_mib)', run: benchSnapshot },
   disk: { about: 'guest dd of a 256 MiB raw virtio-blk disk vs QEMU virtio-blk-pci, same run (disk.read_mb_s, disk.qemu.read_mb_s)', run: benchDisk },
+  irq: { about: 'guest IPI ping-pong between 2 vCPUs (futex wake/wait), median round trip under XIVE and XICS vs QEMU, same run (irq.xive.ipi_roundtrip_us, irq.xics.ipi_roundtrip_us, irq.qemu.*)', run: benchIrq },
 };
 
 async function main(argv: string[]): Promise<number> {
