@@ -197,8 +197,9 @@ export class VirtioBlk implements VirtioDevice {
             q.push(dma, chain.head, written + 1);
             t.notifyUsed(q);
           } catch (e) {
-            if (!(e instanceof VirtqueueError)) throw e;
-            t.needsReset(e.message);
+            // Runs from a promise callback: nothing may escape (an unhandled rejection
+            // would end the VM process), so even our own bugs become NEEDS_RESET.
+            t.needsReset(e instanceof VirtqueueError ? e.message : `internal error completing a request: ${e instanceof Error ? e.message : String(e)}`);
           }
         }
         if (this.inflight === 0) for (const w of this.idleWaiters.splice(0)) w();
