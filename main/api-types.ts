@@ -1,9 +1,9 @@
 // The app's typed API: what the renderer may ask of main (Electron preload or the web
 // host's WebSocket), and the shapes it gets back. Pure types and pure validation: the
 // renderer imports this file too, so it never touches Node.
-import type { DiskFormat } from '../emulator/host/vm-protocol.js';
+import type { DiskFormat, IcMode } from '../emulator/host/vm-protocol.js';
 
-export type { DiskFormat };
+export type { DiskFormat, IcMode };
 
 export const CONFIG_FORMAT = 1;
 export const MIN_MEMORY_MIB = 256;
@@ -33,6 +33,14 @@ export const PRESETS: Record<MachineType, MachinePreset[]> = {
   ],
 };
 
+/** Interrupt controller modes of pseries (QEMU's ic-mode), the wizard's choices. */
+export const IC_MODES: { id: IcMode; label: string }[] = [
+  { id: 'dual', label: 'Guest picks (XIVE for Linux, XICS with xive=off)' },
+  { id: 'xive', label: 'XIVE only' },
+  { id: 'xics', label: 'XICS only' },
+];
+export const DEFAULT_IC_MODE: IcMode = 'dual';
+
 export interface DiskRef {
   /** Absolute path on the host (inside the VM folder when copied). */
   path: string;
@@ -59,6 +67,8 @@ export interface VmConfig {
   cpus: number;
   memoryMiB: number;
   cmdline: string;
+  /** Interrupt controller mode; absent in configs written before it existed: dual. */
+  icMode?: IcMode;
   source: VmSource;
   disks: DiskRef[];
   createdAt: string;
@@ -72,6 +82,8 @@ export interface NewVmInput {
   cpus: number;
   memoryMiB: number;
   cmdline: string;
+  /** Absent: dual. */
+  icMode?: IcMode;
   source: { kind: 'default' } | { kind: 'kernel'; kernel: string; initrd?: string } | { kind: 'disk'; image: string };
 }
 
@@ -206,6 +218,11 @@ export function validateCmdline(s: unknown): string | null {
   return null;
 }
 
+export function validateIcMode(m: unknown): string | null {
+  if (!IC_MODES.some((x) => x.id === m)) return 'Choose dual, XIVE or XICS.';
+  return null;
+}
+
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -224,6 +241,8 @@ export function validateNewVm(v: unknown): FieldErrors {
   if (mem) e.memoryMiB = mem;
   const cmd = validateCmdline(v.cmdline);
   if (cmd) e.cmdline = cmd;
+  const ic = v.icMode === undefined ? null : validateIcMode(v.icMode);
+  if (ic) e.icMode = ic;
   const s = v.source;
   if (!isRecord(s)) e.source = 'Choose what to boot.';
   else if (s.kind === 'kernel') {
@@ -262,6 +281,7 @@ export function validateConfig(v: unknown): string[] {
   if (mem) p.push(`memoryMiB: ${mem}`);
   const cmd = validateCmdline(v.cmdline);
   if (cmd) p.push(`cmdline: ${cmd}`);
+  if (v.icMode !== undefined && validateIcMode(v.icMode) !== null) p.push(`icMode: unknown ${JSON.stringify(v.icMode)}`);
   const s = v.source;
   if (!isRecord(s)) p.push('source missing');
   else if (s.kind === 'kernel') {

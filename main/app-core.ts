@@ -8,6 +8,7 @@ import type { VmBootConfig } from '../emulator/host/vm-protocol.js';
 import { defaultGuest } from '../scripts/guest/manifest.js';
 import {
   CONFIG_FORMAT,
+  DEFAULT_IC_MODE,
   PRESETS,
   SHUTDOWN_TIMEOUT_MS,
   isVmId,
@@ -204,6 +205,7 @@ export class AppCore implements ApiMethods {
         cpus: input.cpus,
         memoryMiB: input.memoryMiB,
         cmdline: input.cmdline.trim(),
+        icMode: input.icMode ?? DEFAULT_IC_MODE,
         source,
         disks: [],
         createdAt: new Date().toISOString(),
@@ -239,14 +241,14 @@ export class AppCore implements ApiMethods {
     const disks = cfg.disks.map((d) => ({ path: d.path, format: d.format }));
     const s = cfg.source;
     if (s.kind === 'kernel') {
-      return { name: cfg.name, kernelPath: s.kernel, initrdPath: s.initrd, bootargs: cfg.cmdline, memoryMiB: cfg.memoryMiB, smp: cfg.cpus, disks };
+      return { name: cfg.name, kernelPath: s.kernel, initrdPath: s.initrd, bootargs: cfg.cmdline, memoryMiB: cfg.memoryMiB, smp: cfg.cpus, icMode: cfg.icMode ?? DEFAULT_IC_MODE, disks };
     }
     // The default guest; a disk-image VM also boots its kernel for now (no firmware boots
     // from a disk yet), with the image as its first disk (/dev/vda).
     const g = defaultGuest(this.opts.guestDir);
     if (g === undefined) throw new ApiError('The default guest is not set up yet: run `npm run setup`.');
     if (s.kind === 'disk') disks.unshift({ path: s.image.path, format: s.image.format });
-    return { name: cfg.name, kernelPath: g.kernel, initrdPath: g.initrd, bootargs: cfg.cmdline, memoryMiB: cfg.memoryMiB, smp: cfg.cpus, disks };
+    return { name: cfg.name, kernelPath: g.kernel, initrdPath: g.initrd, bootargs: cfg.cmdline, memoryMiB: cfg.memoryMiB, smp: cfg.cpus, icMode: cfg.icMode ?? DEFAULT_IC_MODE, disks };
   }
 
   start(id: string): void {

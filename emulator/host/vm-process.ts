@@ -160,6 +160,7 @@ export class VmProcess {
       machine = new SpaprMachine({
         ramBytes: cfg.memoryMiB * 1024 * 1024,
         nvcpus: cfg.smp,
+        icMode: cfg.icMode,
         kernel,
         kernelName: cfg.kernelPath,
         initrd,

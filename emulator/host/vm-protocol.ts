@@ -4,6 +4,8 @@
 // Both ends check what they receive with the guards below: a confused peer is reported,
 // never trusted.
 
+import type { IcMode } from '../machine/spapr/cas.js';
+
 /** What the VM process needs to boot one VM (paths are read inside the VM process). */
 export interface VmBootConfig {
   name: string;
@@ -12,11 +14,20 @@ export interface VmBootConfig {
   bootargs: string;
   memoryMiB: number;
   smp: number;
+  /** Interrupt controllers offered at CAS (absent: dual, the guest picks). */
+  icMode?: IcMode;
   /** Disk images attached at start (the machine has no disk devices yet: reported only). */
   disks: { path: string; format: DiskFormat }[];
 }
 
 export type DiskFormat = 'raw' | 'qcow2' | 'iso';
+
+export type { IcMode };
+
+/** An interrupt controller mode of the pseries machine (QEMU's ic-mode). */
+export function isIcMode(v: unknown): v is IcMode {
+  return v === 'xics' || v === 'xive' || v === 'dual';
+}
 
 export type VmRunState = 'starting' | 'running' | 'paused' | 'shutting-down' | 'stopped';
 
@@ -85,6 +96,7 @@ export function isBootConfig(v: unknown): v is VmBootConfig {
   if (v.initrdPath !== undefined && typeof v.initrdPath !== 'string') return false;
   if (!isFiniteIn(v.memoryMiB, 1, 1 << 20) || !Number.isInteger(v.memoryMiB)) return false;
   if (!isFiniteIn(v.smp, 1, 64) || !Number.isInteger(v.smp)) return false;
+  if (v.icMode !== undefined && !isIcMode(v.icMode)) return false;
   if (!Array.isArray(v.disks)) return false;
   return v.disks.every((d: unknown) => isObj(d) && typeof d.path === 'string' && (d.format === 'raw' || d.format === 'qcow2' || d.format === 'iso'));
 }

@@ -1,7 +1,7 @@
 // The creation wizard's pages. State and rules live in the wizard store; this only
 // draws them: each field with its message beside it.
 import { defineComponent, h, type VNode } from 'vue';
-import { MAX_CPUS, MAX_MEMORY_MIB, MIN_MEMORY_MIB, PRESETS, type FileGrant } from '../../main/api-types.js';
+import { IC_MODES, MAX_CPUS, MAX_MEMORY_MIB, MIN_MEMORY_MIB, PRESETS, type FileGrant, type IcMode } from '../../main/api-types.js';
 import { STEPS, useWizard, type SourceKind } from '../stores/wizard.js';
 import { useLibrary } from '../stores/library.js';
 import { bridge } from '../bridge.js';
@@ -93,6 +93,17 @@ export default defineComponent({
               'Sets CPUs, memory and the command line; change them on the next page.',
             ),
             field(
+              'Interrupt controller',
+              'icMode',
+              h(
+                'select',
+                { id: 'f-icMode', 'data-testid': 'ic-mode', value: w.icMode, onChange: (e: Event) => (w.icMode = (e.target as HTMLSelectElement).value as IcMode) },
+                IC_MODES.map((m) => h('option', { value: m.id }, m.label)),
+              ),
+              w.fieldError('icMode'),
+              'As ic-mode in QEMU: dual offers both, the guest chooses at boot.',
+            ),
+            field(
               'Kernel command line',
               'cmdline',
               h('input', { id: 'f-cmdline', 'data-testid': 'cmdline', value: w.cmdline, onInput: (e: Event) => (w.cmdline = (e.target as HTMLInputElement).value) }),
@@ -140,6 +151,7 @@ export default defineComponent({
             ['Name', w.name.trim()],
             ['Source', src],
             ['Machine', `${w.machine}, preset ${w.preset}`],
+            ['Interrupt controller', IC_MODES.find((m) => m.id === w.icMode)?.label ?? w.icMode],
             ['CPUs', String(w.cpus)],
             ['Memory', `${w.memoryMiB} MiB`],
             ['Command line', w.cmdline || '(none)'],

@@ -4,15 +4,15 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import {
-  PRESETS, validateCmdline, validateCpus, validateMemory, validateName,
-  type FieldErrors, type FileGrant, type MachineType, type NewVmInput, type VmConfig,
+  DEFAULT_IC_MODE, PRESETS, validateCmdline, validateCpus, validateIcMode, validateMemory, validateName,
+  type FieldErrors, type FileGrant, type IcMode, type MachineType, type NewVmInput, type VmConfig,
 } from '../../main/api-types.js';
 import { bridge } from '../bridge.js';
 
 export const STEPS = ['Source', 'Machine', 'Resources', 'Name', 'Summary'] as const;
 
 /** Which fields each page owns (errors elsewhere do not block it). */
-const STEP_FIELDS: string[][] = [['source', 'kernel', 'initrd', 'image'], ['machine', 'preset', 'cmdline'], ['cpus', 'memoryMiB'], ['name'], []];
+const STEP_FIELDS: string[][] = [['source', 'kernel', 'initrd', 'image'], ['machine', 'preset', 'icMode', 'cmdline'], ['cpus', 'memoryMiB'], ['name'], []];
 
 export type SourceKind = 'default' | 'kernel' | 'disk';
 
@@ -25,6 +25,7 @@ export const useWizard = defineStore('wizard', () => {
   const image = ref<FileGrant | null>(null);
   const machine = ref<MachineType>('pseries');
   const preset = ref('standard');
+  const icMode = ref<IcMode>(DEFAULT_IC_MODE);
   const cpus = ref(1);
   const memoryMiB = ref(1024);
   const cmdline = ref('console=hvc0 quiet');
@@ -45,6 +46,8 @@ export const useWizard = defineStore('wizard', () => {
       else if (image.value.format === null) e.image = `Not a disk image: ${image.value.refusal ?? 'unknown format'}.`;
     }
     if (!PRESETS[machine.value].some((p) => p.id === preset.value)) e.preset = 'Choose a preset.';
+    const ic = validateIcMode(icMode.value);
+    if (ic) e.icMode = ic;
     const c = validateCmdline(cmdline.value);
     if (c) e.cmdline = c;
     const cp = validateCpus(cpus.value);
@@ -87,6 +90,7 @@ export const useWizard = defineStore('wizard', () => {
     image.value = opts.image ?? null;
     source.value = opts.image !== undefined ? 'disk' : 'default';
     machine.value = 'pseries';
+    icMode.value = DEFAULT_IC_MODE;
     applyPreset('standard');
     const taken = new Set(opts.existingNames ?? []);
     let n = 1;
@@ -126,7 +130,7 @@ export const useWizard = defineStore('wizard', () => {
         : source.value === 'disk'
           ? { kind: 'disk', image: image.value?.id ?? '' }
           : { kind: 'default' };
-    return { name: name.value.trim(), machine: machine.value, preset: preset.value, cpus: cpus.value, memoryMiB: memoryMiB.value, cmdline: cmdline.value.trim(), source: src };
+    return { name: name.value.trim(), machine: machine.value, preset: preset.value, cpus: cpus.value, memoryMiB: memoryMiB.value, cmdline: cmdline.value.trim(), icMode: icMode.value, source: src };
   }
 
   async function submit(): Promise<VmConfig | null> {
@@ -158,7 +162,7 @@ export const useWizard = defineStore('wizard', () => {
   }
 
   return {
-    open, step, source, kernel, initrd, image, machine, preset, cpus, memoryMiB, cmdline, name, shown, serverErrors, busy, submitError, defaultAvailable,
+    open, step, source, kernel, initrd, image, machine, preset, icMode, cpus, memoryMiB, cmdline, name, shown, serverErrors, busy, submitError, defaultAvailable,
     errors, stepErrors, fieldError, applyPreset, start, next, back, goTo, input, submit, cancel, clearServerError,
   };
 });

@@ -121,7 +121,18 @@ describe('library operations', () => {
     const kpath = cfg.source.kind === 'kernel' ? cfg.source.kernel : '';
     expect(kpath.startsWith(core.library.folder(cfg.id))).toBe(true);
     expect(existsSync(p)).toBe(false);
-    expect(core.bootConfig(cfg)).toMatchObject({ kernelPath: kpath, bootargs: 'console=hvc0 quiet', memoryMiB: 1024, smp: 1 });
+    expect(core.bootConfig(cfg)).toMatchObject({ kernelPath: kpath, bootargs: 'console=hvc0 quiet', memoryMiB: 1024, smp: 1, icMode: 'dual' });
+  });
+
+  it('icMode: stored as chosen (dual when not given), passed to the VM process; old configs boot dual', () => {
+    expect(core.create(input).icMode).toBe('dual');
+    const x = core.create({ ...input, name: 'xics vm', icMode: 'xics' });
+    expect(x.icMode).toBe('xics');
+    expect(core.library.get(x.id)?.icMode).toBe('xics');
+    expect(core.bootConfig(x)).toMatchObject({ icMode: 'xics' });
+    const { icMode: _, ...old } = x;
+    expect(core.bootConfig(old)).toMatchObject({ icMode: 'dual' });
+    expect(() => core.create({ ...input, name: 'bad', icMode: 'auto' as 'dual' })).toThrow(/attention/);
   });
 });
 

@@ -15,6 +15,8 @@ describe('VM control protocol guards', () => {
   it('refuses malformed ones', () => {
     expect(isToVm({ t: 'start', config: { name: 'x', kernelPath: '/k', bootargs: '', memoryMiB: 0.5, smp: 1, disks: [] } })).toBe(false);
     expect(isToVm({ t: 'start', config: { name: 'x', kernelPath: '/k', bootargs: '', memoryMiB: 1024, smp: 1, disks: [{ path: 1 }] } })).toBe(false);
+    expect(isToVm({ t: 'start', config: { name: 'x', kernelPath: '/k', bootargs: '', memoryMiB: 1024, smp: 1, icMode: 'xics', disks: [] } })).toBe(true);
+    expect(isToVm({ t: 'start', config: { name: 'x', kernelPath: '/k', bootargs: '', memoryMiB: 1024, smp: 1, icMode: 'off', disks: [] } })).toBe(false);
     expect(isToVm({ t: 'input', data: 'a' })).toBe(false);
     expect(isToVm({ t: 'shutdown', timeoutMs: -1 })).toBe(false);
     expect(isToVm({ t: 'shutdown', timeoutMs: 1e9 })).toBe(false);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { validateConfig, validateCpus, validateMemory, validateName, validateCmdline, validateNewVm, isVmId, type NewVmInput } from '../../main/api-types.js';
+import { validateConfig, validateCpus, validateIcMode, validateMemory, validateName, validateCmdline, validateNewVm, isVmId, type NewVmInput } from '../../main/api-types.js';
 
 const good: NewVmInput = { name: 'Debian 1', machine: 'pseries', preset: 'standard', cpus: 1, memoryMiB: 1024, cmdline: 'console=hvc0 quiet', source: { kind: 'default' } };
 
@@ -30,6 +30,10 @@ describe('field validation', () => {
     expect(validateCmdline('a\tb')).not.toBeNull();
     expect(validateCmdline('x'.repeat(1025))).not.toBeNull();
   });
+  it('interrupt controller mode: dual, xive or xics', () => {
+    for (const m of ['dual', 'xive', 'xics']) expect(validateIcMode(m)).toBeNull();
+    for (const bad of ['', 'XIVE', 'both', 'auto', null, undefined, 1]) expect(validateIcMode(bad)).toMatch(/dual, XIVE or XICS/);
+  });
   it('VM ids are safe folder names', () => {
     expect(isVmId('vm-0123456789')).toBe(true);
     for (const bad of ['', '../x', 'A', 'a/b', '.', 'x'.repeat(65), 3]) expect(isVmId(bad)).toBe(false);
@@ -52,6 +56,11 @@ describe('wizard submission', () => {
     expect(validateNewVm({ ...good, machine: 'g5' })).toHaveProperty('machine');
     expect(validateNewVm('nope')).toHaveProperty('form');
   });
+  it('checks the interrupt controller mode, absent meaning dual', () => {
+    for (const icMode of ['dual', 'xive', 'xics'] as const) expect(validateNewVm({ ...good, icMode })).toEqual({});
+    expect(validateNewVm({ ...good, icMode: 'xive=off' })).toEqual({ icMode: 'Choose dual, XIVE or XICS.' });
+    expect(validateNewVm({ ...good, icMode: null })).toHaveProperty('icMode');
+  });
 });
 
 describe('stored config validation', () => {
@@ -69,5 +78,10 @@ describe('stored config validation', () => {
     expect(p.join('\n')).toMatch(/disks/);
     expect(validateConfig([])).toEqual(['not a JSON object']);
     expect(validateConfig({ ...cfg, source: { kind: 'disk', image: { path: '' } } }).join()).toMatch(/disk image/);
+  });
+  it('icMode: absent (configs from before it existed) or one of dual, xive, xics', () => {
+    for (const icMode of ['dual', 'xive', 'xics']) expect(validateConfig({ ...cfg, icMode })).toEqual([]);
+    expect(validateConfig({ ...cfg, icMode: 'xive-only' })).toEqual(['icMode: unknown "xive-only"']);
+    expect(validateConfig({ ...cfg, icMode: 2 })).toEqual(['icMode: unknown 2']);
   });
 });

@@ -175,7 +175,18 @@ describe('wizard store', () => {
     w.clearServerError('name');
     b.answers.create = () => config('vm-new');
     expect((await w.submit())?.id).toBe('vm-new');
-    expect(b.calls.at(-1)?.args[0]).toEqual({ name: 'My VM', machine: 'pseries', preset: 'standard', cpus: 1, memoryMiB: 1024, cmdline: 'console=hvc0 quiet', source: { kind: 'default' } });
+    expect(b.calls.at(-1)?.args[0]).toEqual({ name: 'My VM', machine: 'pseries', preset: 'standard', cpus: 1, memoryMiB: 1024, cmdline: 'console=hvc0 quiet', icMode: 'dual', source: { kind: 'default' } });
+  });
+
+  it('the interrupt controller mode starts at dual and is sent as chosen', () => {
+    const w = useWizard();
+    w.icMode = 'xics';
+    w.start({ defaultAvailable: true });
+    expect(w.icMode).toBe('dual');
+    w.icMode = 'xive';
+    expect(w.input().icMode).toBe('xive');
+    w.step = 1;
+    expect(w.next()).toBe(true);
   });
 
   it('submit jumps to the first page with an error instead of sending', async () => {
