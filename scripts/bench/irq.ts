@@ -121,7 +121,30 @@ interface IpiRun {
 }
 
 /** The IPI line of /proc/interrupts: per-CPU counts (2 CPUs) and the chip name. */
-const IPI_LINE = /^\s*\d+:\s+(\d+)\s+(\d+)\s+(XIVE-IPI|XICS)\s.*IPI/m;
+const IPI_LINE = /^\s*\d+:\s+(\d+)\s+(\d+)\s+(XIVE-IPI|XICS)\s.*IPI/gm;
+
+export interface IpiResult {
+  median: number;
+  p10: number;
+  p90: number;
+  min: number;
+  rounds: number;
+  cpus: [number, number];
+}
+
+/** The ping-pong's result line in console text; throws on IPI-FAIL or when it is missing. */
+export function parseIpiResult(text: string): IpiResult {
+  const fail = /IPI-FAIL.*/.exec(text);
+  if (fail !== null) throw new Error(fail[0]);
+  const r = /IPI-ROUNDTRIP median_us ([\d.]+) p10_us ([\d.]+) p90_us ([\d.]+) min_us ([\d.]+) rounds (\d+) cpus (-?\d+),(-?\d+)/.exec(text);
+  if (r === null) throw new Error(`no IPI-ROUNDTRIP line in:\n${text.slice(-1500)}`);
+  return { median: Number(r[1]), p10: Number(r[2]), p90: Number(r[3]), min: Number(r[4]), rounds: Number(r[5]), cpus: [Number(r[6]), Number(r[7])] };
+}
+
+/** Every IPI line of /proc/interrupts in `text`, in order: the chip and the total count over 2 CPUs. */
+export function ipiLines(text: string): { chip: string; count: number }[] {
+  return [...text.matchAll(IPI_LINE)].map((m) => ({ chip: m[3], count: Number(m[1]) + Number(m[2]) }));
+}
 
 async function runIpi(emu: Emulator, mode: Mode, g: IpiGuest): Promise<IpiRun> {
   const { cmd, args } = command(emu, mode, g);
@@ -135,22 +158,22 @@ async function runIpi(emu: Emulator, mode: Mode, g: IpiGuest): Promise<IpiRun> {
     vm.type(`grep IPI /proc/interrupts; /ipi ${ROUNDS} ${WARMUP}; grep IPI /proc/interrupts; echo IRQ''-END\r`);
     const end = await vm.expect(/IRQ-END/, prompt.at, RUN_TIMEOUT_MS);
     const text = vm.out.slice(prompt.at, end.at);
-    const fail = /IPI-FAIL.*/.exec(text);
-    if (fail !== null) throw new Error(`${vm.what}: ${fail[0]}`);
-    const r = /IPI-ROUNDTRIP median_us ([\d.]+) p10_us ([\d.]+) p90_us ([\d.]+) min_us ([\d.]+) rounds (\d+) cpus (\d+),(\d+)/.exec(text);
-    if (r === null) throw new Error(`${vm.what}: no IPI-ROUNDTRIP line; output:\n${text.slice(-1500)}`);
-    const before = IPI_LINE.exec(text);
-    const after = before === null ? null : IPI_LINE.exec(text.slice(before.index + before[0].length));
-    if (before === null || after === null) throw new Error(`${vm.what}: no IPI line in /proc/interrupts; output:\n${text.slice(-1500)}`);
+    let r: IpiResult;
+    try {
+      r = parseIpiResult(text);
+    } catch (e) {
+      throw new Error(`${vm.what}: ${(e as Error).message}`, { cause: e });
+    }
+    const lines = ipiLines(text);
+    if (lines.length !== 2) throw new Error(`${vm.what}: expected 2 IPI lines of /proc/interrupts, got ${lines.length}; output:\n${text.slice(-1500)}`);
     const want = mode === 'xive' ? 'XIVE-IPI' : 'XICS';
-    if (before[3] !== want) throw new Error(`${vm.what}: the guest's IPIs go through ${before[3]}, not ${want}`);
-    const count = (m: RegExpExecArray): number => Number(m[1]) + Number(m[2]);
+    if (lines[0].chip !== want) throw new Error(`${vm.what}: the guest's IPIs go through ${lines[0].chip}, not ${want}`);
     return {
-      median: Number(r[1]),
-      p10: Number(r[2]),
-      p90: Number(r[3]),
-      chip: before[3],
-      ipisPerRound: (count(after) - count(before)) / (ROUNDS + WARMUP),
+      median: r.median,
+      p10: r.p10,
+      p90: r.p90,
+      chip: lines[0].chip,
+      ipisPerRound: (lines[1].count - lines[0].count) / (ROUNDS + WARMUP),
       bootSeconds,
     };
   } finally {

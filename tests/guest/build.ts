@@ -69,11 +69,16 @@ export interface IpiGuest {
   ipi: string;
 }
 
+/** Compile /ipi (cached by source and flags). */
+export function buildIpi(): string {
+  return compileGuestProgram(join(REPO_ROOT, 'tests', 'guest', 'ipi.c'), 'ipi');
+}
+
 /** The default guest's kernel and an initrd that also holds /ipi (the irq benchmark). */
 export function buildIpiGuest(): IpiGuest {
   const g = defaultGuest();
   if (g === undefined) throw new Error('no default guest: run `npm run setup` first');
-  const ipi = compileGuestProgram(join(REPO_ROOT, 'tests', 'guest', 'ipi.c'), 'ipi');
+  const ipi = buildIpi();
   return { kernel: g.kernel, initrd: appendProgram(g.initrd, 'ipi', ipi), ipi };
 }
 
