@@ -366,9 +366,8 @@ async function runMachine(r: ResolvedRun, disks: BlockBackend[]): Promise<number
   if (r.load !== undefined) {
     const parked = machine.pause();
     running = machine.run();
-    await parked;
     try {
-      const res = await restoreSnapshot(machine, r.load, { fresh: true, time: r.loadTime });
+      const res = await restoreSnapshot(machine, r.load, { fresh: true, time: r.loadTime, beforeApply: () => parked });
       process.stderr.write(`ppcbox: restored ${r.load} ("${res.meta.name}", time ${r.loadTime ?? 'continue'}) in ${Math.round(res.ms)} ms at ${res.hostMs}\r\n`);
       machine.resume();
     } catch (e) {

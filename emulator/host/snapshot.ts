@@ -337,6 +337,12 @@ export interface RestoreOptions {
    * nothing to pause, and a bad file only costs the machine that was to be restored.
    */
   fresh?: boolean;
+  /**
+   * Awaited after RAM is in and before the vCPU state, devices and time are applied (a
+   * fresh machine whose vCPU threads are still starting: restore RAM meanwhile, set the
+   * TB only once they are parked and ready, so guest time starts when the guest can run).
+   */
+  beforeApply?: () => Promise<void>;
 }
 
 export interface RestoreResult {
@@ -449,6 +455,7 @@ export async function restoreSnapshot(m: SpaprMachine, path: string, opts: Resto
       } finally {
         await Promise.allSettled(queue);
       }
+      if (opts.beforeApply !== undefined) await opts.beforeApply();
       // From here on no await: nothing runs until the machine state is whole again.
       for (const d of held) applyDecodedRam(path, d, view, true);
       held.length = 0;

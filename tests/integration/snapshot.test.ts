@@ -171,7 +171,10 @@ describe('snapshot of the default guest (--smp 2)', () => {
       // real deadline, at once if that passed meanwhile.
       const due = policy === 'continue' ? restoredMs + leftMs : Math.max(restoredMs, time.hostMs + leftMs);
       const slept = await v.expect(/SLEPT-42/, a, 60_000);
-      expect(Math.abs(slept.hostMs - due), `${policy}: sleep ended ${slept.hostMs - due} ms off its due time`).toBeLessThan(1200);
+      // A realtime jump over ~10 s (a slow process start on a busy host) makes the guest
+      // report lockups and RCU stalls first, which takes its console a few seconds.
+      const longJump = policy === 'realtime' && gapS > 9;
+      expect(Math.abs(slept.hostMs - due), `${policy}: sleep ended ${slept.hostMs - due} ms off its due time (gap ${gapS.toFixed(1)} s)\n${v.out.slice(-2500)}`).toBeLessThan(longJump ? 6000 : 1200);
       // The shell answers and the clocks keep the policy's promise.
       v.type('echo ALIVE-$((40+2))\r');
       a = (await v.expect(/ALIVE-42/, a, 60_000)).at;
@@ -192,7 +195,7 @@ describe('snapshot of the default guest (--smp 2)', () => {
       expect(v.out.slice(a, lines.at)).not.toMatch(/GAP \d/);
       expect(Number(lines.m[1])).toBeGreaterThan(n1);
       await v.quit();
-      expect(v.out).not.toMatch(BAD);
+      expect(longJump ? v.out.replace(/.*(LOCKUP|rcu[:_]).*/g, '') : v.out).not.toMatch(BAD);
     }
   }, 900_000);
 
