@@ -336,6 +336,18 @@ export class Cpu {
               case 46: hot[46](this, insn); break;
               case 47: hot[47](this, insn); break;
               case 48: hot[48](this, insn); break;
+              case 49: hot[49](this, insn); break;
+              case 50: hot[50](this, insn); break;
+              case 51: hot[51](this, insn); break;
+              case 52: hot[52](this, insn); break;
+              case 53: hot[53](this, insn); break;
+              case 54: hot[54](this, insn); break;
+              case 55: hot[55](this, insn); break;
+              case 56: hot[56](this, insn); break;
+              case 57: hot[57](this, insn); break;
+              case 58: hot[58](this, insn); break;
+              case 59: hot[59](this, insn); break;
+              case 60: hot[60](this, insn); break;
               default: dispatch[key](this, insn);
             }
             if (this.budget <= 0 || this.pcLo !== next || this.pcHi !== hi || (next & 0xfff) === 0) break;

@@ -107,7 +107,7 @@ function claim(table: Handler[], index: number, fn: Handler, what: string): void
 // and the cpu bench (CRC/copy/compare loops).
 
 /** Slots 1..HOT_MAX; the run loop has exactly this many cases (keep them in step). */
-export const HOT_MAX = 48;
+export const HOT_MAX = 60;
 /** DISPATCH key -> hot slot (0 = the generic call site). Kept in step by claim(). */
 export const HOT_SLOT = DECODE.subarray(64);
 /** Hot slot -> handler (slot 0 and unused slots hold `illegal`, never reached). */
@@ -169,6 +169,18 @@ export const HOT_WORDS: readonly number[] = [
   x19(528), // bcctr
   d(20), // rlwimi
   d(44), // sth
+  x31(598), // sync
+  d(7), // mulli
+  d(26), // xori
+  d(2), // tdi
+  x31(24), // slw
+  x31(534), // lwbrx
+  x31(103), // lvx
+  x31(231), // stvx
+  x31(457), // divdu
+  x31(60), // andc
+  d(13), // addic.
+  x31(532), // ldbrx
 ];
 
 /**

@@ -3,6 +3,7 @@
 // branches (including a change of the high word only), page ends, stores to the code it
 // is about to run, MSR[LE] changes and fetch faults, and keeps `retired` exact.
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { makeCpu, exec, loadCode, CODE_BASE } from './harness.js';
 import * as L from '../../emulator/cpu/layout.js';
 import type { Cpu } from '../../emulator/cpu/cpu.js';
@@ -94,6 +95,13 @@ describe('dispatch tables', () => {
     for (const w of [ADDI(3, 3, 1), B(8), BLR, 0x7c632214 /* add 3,3,4 */, 0xe8630000 /* ld 3,0(3) */]) {
       expect(HOT_SLOT[dispatchKey(w | 0)]).toBeGreaterThan(0);
     }
+  });
+
+  it('the run loop has one case per hot slot, each calling its own slot', () => {
+    const src = readFileSync(new URL('../../emulator/cpu/cpu.ts', import.meta.url), 'utf8');
+    const cases = [...src.matchAll(/case (\d+): hot\[(\d+)\]\(this, insn\); break;/g)];
+    expect(cases.map((m) => Number(m[1]))).toEqual(Array.from({ length: HOT_MAX }, (_, k) => k + 1));
+    for (const m of cases) expect(m[2]).toBe(m[1]);
   });
 
   it('a handler registered after start-up is reached, through the generic site and as a hot one', () => {
