@@ -11,7 +11,7 @@ import { consoleReporter, type Reporter } from './bench/report.js';
 const GROUPS: Record<string, { about: string; run: (r: Reporter) => Promise<void> }> = {
   cpu: { about: 'interpreter guest MIPS over a CRC32/copy/compare kernel (cpu.mips, cpu.insns)', run: benchCpu },
   boot: { about: 'default guest power-on to shell vs QEMU, 1 vCPU, 1 GiB (boot.seconds, boot.qemu.seconds, boot.ratio, boot.rss_mib)', run: benchBoot },
-  smp: { about: 'vCPU threads: 2-process scaling on --smp 2, hypercall round trip through the BQL, --smp 4 boot (smp.scaling, bql.hcall_roundtrip_us, boot.smp4.seconds)', run: benchSmp },
+  smp: { about: 'vCPU threads: 2-process scaling on --smp 2, hypercall round trip through the BQL, --smp 4 boot (smp.scaling, smp.cpu_efficiency, bql.hcall_roundtrip_us, boot.smp4.seconds)', run: benchSmp },
   snapshot: { about: 'save/restore of the default guest, 1 GiB idle at the shell (snapshot.save_pause_ms, snapshot.restore_ms, snapshot.file_mib)', run: benchSnapshot },
   disk: { about: 'guest dd of a 256 MiB raw virtio-blk disk vs QEMU virtio-blk-pci, same run (disk.read_mb_s, disk.qemu.read_mb_s)', run: benchDisk },
   irq: { about: 'guest IPI ping-pong between 2 vCPUs (futex wake/wait), median round trip under XIVE and XICS vs QEMU, same run (irq.xive.ipi_roundtrip_us, irq.xics.ipi_roundtrip_us, irq.qemu.*)', run: benchIrq },
