@@ -29,6 +29,7 @@ export const M_THREADED = 0x0a8; // u32: 1 when vCPUs run on their own threads (
 export const M_RADIX = 0x0ac; // u32: 1 once CAS negotiated the radix MMU
 export const M_RTC_OFFSET = 0x0b0; // f64: seconds the guest's RTC is ahead of the host clock (RTAS set-time-of-day)
 export const M_DOORBELL = 0x0c0; // i32: bumped (with notify) by vCPU threads that need the I/O thread
+export const M_QUAD_LOCK = 0x0c4; // i32: held around quadword (lqarx/stqcx.) accesses with parallel vCPUs
 export const M_PATB = 0x0a0; // u64: the partition's process table, PATE dword 1 (GR | PRTB | PRTS); 0 = none (cpu/mmu)
 export const MAGIC_VALUE = 0x42435050; // 'PPCB' little-endian
 

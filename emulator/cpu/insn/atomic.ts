@@ -21,10 +21,12 @@
 // - 8 bytes: with more than one vCPU, wasm i64.atomic.rmw.cmpxchg on the shared memory
 //   through a tiny hand-assembled helper module (halves passed as i32 pairs, so no
 //   BigInt); with one vCPU a plain compare then two word writes, which is then exact.
-// - 16 bytes (lqarx/stqcx.): neither JS nor wasm has a 128-bit compare-and-swap. Today a
-//   plain compare and write (exact with one vCPU). With parallel vCPUs stqcx. will run
-//   as an exclusive section (all other vCPUs parked at an instruction boundary, like
-//   QEMU's cpu_exec_step_atomic) and compare and write there.
+// - 16 bytes (lqarx/stqcx.): neither JS nor wasm has a 128-bit compare-and-swap. With
+//   parallel vCPUs, lqarx's read and stqcx.'s compare-and-write each run under one
+//   machine-wide quadword lock (M_QUAD_LOCK), so quadword atomics exclude each other and
+//   never see a torn value. A plain store by another vCPU to the same quadword inside
+//   that window is not excluded (QEMU's cpu_exec_step_atomic would park everyone; none of
+//   the guests we run mixes plain stores with quadword atomics on one location).
 import type { Cpu } from '../cpu.js';
 import * as L from '../layout.js';
 import { reg31 } from '../decode.js';
@@ -220,6 +222,21 @@ function ldarx(c: Cpu, insn: number): void {
   }
 }
 
+const QUAD_LOCK_W = L.M_QUAD_LOCK >> 2;
+
+/** Take the machine-wide quadword lock (only when vCPUs run in parallel). */
+function quadLock(c: Cpu): boolean {
+  if (Atomics.load(c.i32, L.M_THREADED >> 2) === 0) return false;
+  while (Atomics.compareExchange(c.i32, QUAD_LOCK_W, 0, 1) !== 0) {
+    // Held for a few word copies only: spin.
+  }
+  return true;
+}
+
+function quadUnlock(c: Cpu, held: boolean): void {
+  if (held) Atomics.store(c.i32, QUAD_LOCK_W, 0);
+}
+
 /** lqarx RTp,RA,RB: RTp even, not RA or RB; quadword aligned. Pair order as lq. */
 function lqarx(c: Cpu, insn: number): void {
   const ra = (insn >>> 16) & 31;
@@ -235,10 +252,12 @@ function lqarx(c: Cpu, insn: number): void {
   const le = c.le;
   if (p >= 0) {
     const q = p >> 2;
+    const held = quadLock(c);
     u32[rv] = u32[q];
     u32[rv + 1] = u32[q + 1];
     u32[rv + 2] = u32[q + 2];
     u32[rv + 3] = u32[q + 3];
+    quadUnlock(c, held);
   } else {
     const aLo = c.load64(lo, hi, le);
     const aHi = c.vhi;
@@ -356,6 +375,7 @@ function stqcx(c: Cpu, insn: number): void {
   if (p >= 0) {
     const q = p >> 2;
     const rv = c.wi(L.RESV_VAL);
+    const held = quadLock(c);
     if (u32[q] === u32[rv] && u32[q + 1] === u32[rv + 1] && u32[q + 2] === u32[rv + 2] && u32[q + 3] === u32[rv + 3]) {
       if (le) {
         u32[q] = u32[s + 2];
@@ -370,6 +390,7 @@ function stqcx(c: Cpu, insn: number): void {
       }
       ok = true;
     }
+    quadUnlock(c, held);
   } else if (p === -1) {
     if (le) {
       c.store64(lo, hi, u32[s + 2], u32[s + 3], true);
