@@ -15,6 +15,7 @@ import type { FdtNode } from '../../machine/spapr/fdt.js';
 import { type HcallTable, arg, H_SUCCESS, H_PARAMETER, H_GET_TCE, H_PUT_TCE, H_PUT_TCE_INDIRECT, H_STUFF_TCE } from '../../machine/spapr/hcall.js';
 import { type Rtas, type RtasArgs, RTAS_OUT_SUCCESS, RTAS_OUT_HW_ERROR, RTAS_OUT_PARAM_ERROR } from '../../machine/spapr/rtas.js';
 import { RAM_OFFSET } from '../../cpu/layout.js';
+import { RTAS_TOKENS } from '../../machine/spapr/rtas-tokens.js';
 import type { IrqLine } from '../irq.js';
 import { RateLimitedLog } from '../../util/ratelimit.js';
 import { PhysDma, type DmaSpace } from './dma.js';
@@ -38,6 +39,14 @@ export const SPAPR_PCI_MEM32_BUS_ADDR = 0x80000000;
 export const SPAPR_PCI_MEM32_WIN_SIZE = 0x80000000;
 export const SPAPR_PCI_MEM64_WIN_ADDR = 0x210000000000;
 export const SPAPR_PCI_MEM64_WIN_SIZE = 0x10000000000;
+/** Dynamic DMA window (ibm,create-pe-dma-window): its LIOBN and bus offset. QEMU puts it
+ * at 2^59; ours is at 2^48 so bus addresses stay exact in a JS number. */
+export const SPAPR_PCI_DDW_LIOBN = 0x80000001;
+export const SPAPR_PCI_DDW_BUS_OFFSET = 0x1000000000000;
+/** Largest dynamic window table accepted (entries): 32 MiB of host memory. */
+const DDW_MAX_ENTRIES = 1 << 22;
+/** Page sizes a dynamic window may use: 4 KiB (bit 0) and 64 KiB (bit 1). */
+const DDW_PAGE_MASK = 0x3;
 /** Where MSI messages are addressed (QEMU's SPAPR_PCI_MSI_WINDOW); data = source number. */
 export const SPAPR_PCI_MSI_WINDOW = 0x40000000000;
 /** XICS sources: four LSIs (INTA..INTD) and a pool of MSIs. */
@@ -66,6 +75,8 @@ export interface PhbHost {
 export interface PhbState {
   /** Non-zero TCEs as (index, low word, high word) triples. */
   tce: number[];
+  /** The dynamic DMA window, if one was created. */
+  ddw?: { pageShift: number; entries: number; tce: number[] } | null;
   /** MSI blocks: (slot, first pool index, count). */
   msi: [number, number, number][];
   slots: (unknown | null)[];
@@ -81,7 +92,11 @@ const guestLog = new RateLimitedLog(10, 1000);
 export class SpaprPhb {
   readonly slots: (PciFunction | null)[] = new Array<PciFunction | null>(32).fill(null);
   readonly tce: TceTable;
+  /** The dynamic DMA window, when the guest made one. */
+  ddw: TceTable | null = null;
   readonly physical: PhysDma;
+  /** What devices see: the default window and the dynamic one. */
+  readonly dma: DmaSpace;
   /** MSI blocks by device (slot), index into the MSI pool. */
   private readonly msiBySlot = new Map<number, MsiAlloc>();
   private readonly msiUsed = new Uint8Array(SPAPR_PCI_MSI_COUNT);
@@ -93,6 +108,14 @@ export class SpaprPhb {
   constructor(readonly host: PhbHost) {
     this.tce = new TceTable(host.mem, SPAPR_PCI_LIOBN, 0, SPAPR_TCE_PAGE_SHIFT, SPAPR_PCI_DMA_WINDOW_SIZE >> SPAPR_TCE_PAGE_SHIFT);
     this.physical = new PhysDma(host.mem);
+    this.dma = {
+      mem: host.mem,
+      translate: (addr, write) => {
+        const d = this.ddw;
+        if (d !== null && addr >= d.busOffset) return d.translate(addr, write);
+        return this.tce.translate(addr, write);
+      },
+    };
     this.regions = [
       this.window('pci-io', SPAPR_PCI_IO_WIN_ADDR, SPAPR_PCI_IO_WIN_SIZE, 0, 'io'),
       this.window('pci-mem32', SPAPR_PCI_MEM32_WIN_ADDR, SPAPR_PCI_MEM32_WIN_SIZE, SPAPR_PCI_MEM32_BUS_ADDR, 'mem'),
@@ -106,7 +129,7 @@ export class SpaprPhb {
     fn.devfn = slot << 3;
     const pin = fn.cfg[0x3d];
     const h: PciHost = {
-      dma: this.tce,
+      dma: this.dma,
       msi: (address, data) => this.msiWrite(fn, address, data),
       setIntx: (level) => this.setIntx(slot, pin, level),
       log: (l) => this.host.log(l),
@@ -242,6 +265,7 @@ export class SpaprPhb {
       this.writeConfig(a, this.device(a.arg(1), a.arg(2), addr, false), addr, a.arg(3), a.arg(4));
     });
     rtas.register('ibm,change-msi', (_c, a) => this.changeMsi(a));
+    this.registerDdw(rtas);
     rtas.register('ibm,query-interrupt-source-number', (_c, a) => {
       if (a.nargs !== 4 || a.nret !== 3) return a.ret(0, RTAS_OUT_PARAM_ERROR);
       const fn = this.device(a.arg(1), a.arg(2), a.arg(0), false);
@@ -299,6 +323,56 @@ export class SpaprPhb {
     a.ret(3, type);
   }
 
+  // ------------------------------------------------------------ dynamic DMA windows
+  private registerDdw(rtas: Rtas): void {
+    const bridge = (a: RtasArgs): boolean => a.arg(1) === SPAPR_PCI_BUID_HI && a.arg(2) === SPAPR_PCI_BUID_LO;
+    rtas.register('ibm,query-pe-dma-window', (_c, a) => {
+      if (a.nargs !== 3 || (a.nret !== 5 && a.nret !== 6) || !bridge(a)) return a.ret(0, RTAS_OUT_PARAM_ERROR);
+      // One dynamic window besides the default one; as large as RAM in 4 KiB pages.
+      const pages = Math.floor(this.host.mem.ramSize / 4096);
+      a.ret(0, RTAS_OUT_SUCCESS);
+      a.ret(1, this.ddw === null ? 1 : 0);
+      if (a.nret === 6) {
+        a.ret(2, Math.floor(pages / 0x100000000));
+        a.ret(3, pages >>> 0);
+        a.ret(4, DDW_PAGE_MASK);
+        a.ret(5, 0); // not migration capable
+      } else {
+        a.ret(2, pages >>> 0);
+        a.ret(3, DDW_PAGE_MASK);
+        a.ret(4, 0);
+      }
+    });
+    rtas.register('ibm,create-pe-dma-window', (_c, a) => {
+      if (a.nargs !== 5 || a.nret !== 4 || !bridge(a)) return a.ret(0, RTAS_OUT_PARAM_ERROR);
+      const pageShift = a.arg(3);
+      const windowShift = a.arg(4);
+      if (this.ddw !== null) return a.ret(0, RTAS_OUT_HW_ERROR);
+      if ((pageShift !== 12 && pageShift !== 16) || windowShift < pageShift || windowShift > 48 || windowShift - pageShift > 22) {
+        return a.ret(0, RTAS_OUT_PARAM_ERROR);
+      }
+      const entries = 2 ** (windowShift - pageShift);
+      if (entries > DDW_MAX_ENTRIES) return a.ret(0, RTAS_OUT_HW_ERROR);
+      this.ddw = new TceTable(this.host.mem, SPAPR_PCI_DDW_LIOBN, SPAPR_PCI_DDW_BUS_OFFSET, pageShift, entries);
+      a.ret(0, RTAS_OUT_SUCCESS);
+      a.ret(1, SPAPR_PCI_DDW_LIOBN);
+      a.ret(2, Math.floor(SPAPR_PCI_DDW_BUS_OFFSET / 0x100000000));
+      a.ret(3, SPAPR_PCI_DDW_BUS_OFFSET >>> 0);
+    });
+    rtas.register('ibm,remove-pe-dma-window', (_c, a) => {
+      if (a.nargs !== 1 || a.nret !== 1) return a.ret(0, RTAS_OUT_PARAM_ERROR);
+      if (this.ddw === null || a.arg(0) !== this.ddw.liobn) return a.ret(0, RTAS_OUT_PARAM_ERROR);
+      this.ddw = null;
+      a.ret(0, RTAS_OUT_SUCCESS);
+    });
+    rtas.register('ibm,reset-pe-dma-window', (_c, a) => {
+      if (a.nargs !== 3 || a.nret !== 1 || !bridge(a)) return a.ret(0, RTAS_OUT_PARAM_ERROR);
+      // Back to the default configuration: the default window only.
+      this.ddw = null;
+      a.ret(0, RTAS_OUT_SUCCESS);
+    });
+  }
+
   private allocMsi(n: number): number {
     for (let s = 0; s + n <= SPAPR_PCI_MSI_COUNT; s++) {
       let free = true;
@@ -315,7 +389,7 @@ export class SpaprPhb {
   registerHcalls(t: HcallTable): void {
     const bql = this.host.bql;
     const mem = this.host.mem;
-    const table = (liobn: number): TceTable | null => (liobn === this.tce.liobn ? this.tce : null);
+    const table = (liobn: number): TceTable | null => (liobn === this.tce.liobn ? this.tce : this.ddw !== null && liobn === this.ddw.liobn ? this.ddw : null);
     t.register(H_PUT_TCE, 'H_PUT_TCE', (c: Cpu) => {
       bql.assertHeld('H_PUT_TCE');
       const tt = table(arg(c, 1));
@@ -402,6 +476,9 @@ export class SpaprPhb {
     n.setU32('ibm,#dma-address-cells', 2);
     n.setU32('ibm,#dma-size-cells', 2);
     n.setCells('ibm,dma-window', [SPAPR_PCI_LIOBN, 0, 0, 0, SPAPR_PCI_DMA_WINDOW_SIZE]);
+    // Dynamic DMA windows (query, create, remove) and the reset extension, as QEMU.
+    n.setCells('ibm,ddw-applicable', [RTAS_TOKENS['ibm,query-pe-dma-window'], RTAS_TOKENS['ibm,create-pe-dma-window'], RTAS_TOKENS['ibm,remove-pe-dma-window']]);
+    n.setCells('ibm,ddw-extensions', [2, RTAS_TOKENS['ibm,reset-pe-dma-window'], 1]);
     // PHB DRC index (QEMU: type PHB 0x20000000 | index); no hotplug connectors here.
     n.setU32('ibm,my-drc-index', 0x20000000);
     for (let slot = 0; slot < 32; slot++) {
@@ -445,14 +522,19 @@ export class SpaprPhb {
   // ------------------------------------------------------------ snapshots
   /** TCE entries in use, MSI blocks and every function's state (JSON). */
   save(): PhbState {
-    const tce: number[] = [];
-    for (let i = 0; i < this.tce.entries; i++) {
-      const lo = this.tce.getLo(i);
-      const hi = this.tce.getHi(i);
-      if (lo !== 0 || hi !== 0) tce.push(i, lo, hi);
-    }
+    const used = (t: TceTable): number[] => {
+      const out: number[] = [];
+      for (let i = 0; i < t.entries; i++) {
+        const lo = t.getLo(i);
+        const hi = t.getHi(i);
+        if (lo !== 0 || hi !== 0) out.push(i, lo, hi);
+      }
+      return out;
+    };
+    const d = this.ddw;
     return {
-      tce,
+      tce: used(this.tce),
+      ddw: d === null ? null : { pageShift: d.pageShift, entries: d.entries, tce: used(d) },
       msi: [...this.msiBySlot].map(([slot, a]) => [slot, a.first, a.num]),
       slots: this.slots.map((fn) => (fn === null ? null : fn.save())),
     };
@@ -463,9 +545,16 @@ export class SpaprPhb {
     if (st.slots.length !== 32 || st.slots.some((s, i) => (s === null) !== (this.slots[i] === null))) {
       throw new Error('saved PCI state has other devices than this machine');
     }
-    this.tce.clear();
-    for (let k = 0; k + 2 < st.tce.length; k += 3) {
-      if (st.tce[k] < this.tce.entries) this.tce.put(st.tce[k], st.tce[k + 1], st.tce[k + 2]);
+    const fill = (t: TceTable, list: number[]): void => {
+      t.clear();
+      for (let k = 0; k + 2 < list.length; k += 3) if (list[k] < t.entries) t.put(list[k], list[k + 1], list[k + 2]);
+    };
+    fill(this.tce, st.tce);
+    const d = st.ddw ?? null;
+    this.ddw = null;
+    if (d !== null && d.entries <= DDW_MAX_ENTRIES) {
+      this.ddw = new TceTable(this.host.mem, SPAPR_PCI_DDW_LIOBN, SPAPR_PCI_DDW_BUS_OFFSET, d.pageShift, d.entries);
+      fill(this.ddw, d.tce);
     }
     this.msiBySlot.clear();
     this.msiUsed.fill(0);
@@ -487,6 +576,7 @@ export class SpaprPhb {
     this.host.bql.assertHeld('PHB reset');
     for (const fn of this.slots) fn?.reset();
     this.tce.clear();
+    this.ddw = null;
     this.msiBySlot.clear();
     this.msiUsed.fill(0);
     this.intxCount.fill(0);

@@ -348,3 +348,49 @@ describe('snapshots', () => {
     expect(fn.msixMessage(1).data).toBe(SPAPR_IRQ_MSI + 1);
   });
 });
+
+describe('dynamic DMA windows (ibm,*-pe-dma-window)', () => {
+  const bridge = [SPAPR_PCI_BUID_HI, SPAPR_PCI_BUID_LO];
+
+  it('query, create a 64 KiB-page window over RAM, map it with H_PUT_TCE_INDIRECT, translate, remove', () => {
+    // Linux's 6-output query: windows, largest block (hi, lo), page sizes, migration.
+    expect(rtasCall('ibm,query-pe-dma-window', [cfgAddr(1, 0), ...bridge], 6)).toEqual([0, 1, 0, RAM >> 12, 3, 0]);
+    expect(rtasCall('ibm,query-pe-dma-window', [cfgAddr(1, 0), ...bridge], 5)).toEqual([0, 1, RAM >> 12, 3, 0]);
+    expect(rtasCall('ibm,create-pe-dma-window', [cfgAddr(1, 0), ...bridge, 21, 24], 4)[0]).toBe(-3); // 2 MiB pages: no
+    const [st, liobn, hi, lo] = rtasCall('ibm,create-pe-dma-window', [cfgAddr(1, 0), ...bridge, 16, 24], 4);
+    expect(st).toBe(0);
+    expect(liobn >>> 0).toBe(0x80000001);
+    const start = (hi >>> 0) * 0x100000000 + (lo >>> 0);
+    expect(start).toBeGreaterThanOrEqual(0x40000000);
+    expect(rtasCall('ibm,query-pe-dma-window', [cfgAddr(1, 0), ...bridge], 5)[1]).toBe(0); // no second one
+    expect(rtasCall('ibm,create-pe-dma-window', [cfgAddr(1, 0), ...bridge, 16, 24], 4)[0]).toBe(-1);
+    // Map the first 3 pages of 64 KiB at real 0x100000.. through a list.
+    const list = 0x30000;
+    for (let k = 0; k < 3; k++) mem.dv.setBigUint64(L.RAM_OFFSET + list + 8 * k, BigInt(0x100000 + k * 0x10000 + 3), false);
+    expect(hcall(H_PUT_TCE_INDIRECT, 0x80000001, start, list, 3)).toBe(H_SUCCESS);
+    expect(phb.dma.translate(start + 0x10004, true)).toBe(L.RAM_OFFSET + 0x110004);
+    expect(phb.dma.translate(start + 0x30000, false)).toBe(-1);
+    expect(phb.dma.translate(start + 0x1000000, false)).toBe(-1); // past the 16 MiB window
+    expect(hcall(H_PUT_TCE, 0x80000001, start + 0x1000000, 3)).toBe(H_PARAMETER);
+    // The default window is still there.
+    hcall(H_PUT_TCE, SPAPR_PCI_LIOBN, 0x3000, 0x5003);
+    expect(phb.dma.translate(0x3000, false)).toBe(L.RAM_OFFSET + 0x5000);
+    // Snapshot round trip keeps the window.
+    const saved = JSON.parse(JSON.stringify(phb.save())) as Parameters<SpaprPhb['load']>[0];
+    phb.reset();
+    expect(phb.dma.translate(start + 0x10004, true)).toBe(-1);
+    phb.load(saved);
+    expect(phb.dma.translate(start + 0x10004, true)).toBe(L.RAM_OFFSET + 0x110004);
+    expect(rtasCall('ibm,remove-pe-dma-window', [0x80000001], 1)).toEqual([0]);
+    expect(phb.dma.translate(start + 0x10004, true)).toBe(-1);
+    expect(rtasCall('ibm,remove-pe-dma-window', [0x80000001], 1)).toEqual([-3]);
+  });
+
+  it('the node advertises the calls as QEMU does', () => {
+    const fdt = new Fdt();
+    phb.buildTree(fdt.root, 0x1111);
+    const n = fdt.findNode('/pci@800000020000000');
+    expect(n?.getCells('ibm,ddw-applicable')).toEqual([0x2026, 0x2027, 0x2028]);
+    expect(n?.getCells('ibm,ddw-extensions')).toEqual([2, 0x2029, 1]);
+  });
+});
