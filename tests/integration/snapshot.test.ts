@@ -134,7 +134,8 @@ describe('snapshot of the default guest (--smp 2)', () => {
     at = (await vm.expect(/# /, at, 60_000)).at;
     vm.type("c=0; (while :; do c=$((c+1)); echo $c >> /tmp/log; echo $c > /tmp/cnt; sleep 1; done) >/dev/null 2>&1 &\r");
     // The sleep reports the guest uptime (TB) when it began and ended.
-    vm.type("(s=$(cut -d' ' -f1 /proc/uptime); sleep 8; echo SLEPT-$((6*7)) $s $(cut -d' ' -f1 /proc/uptime)) &\r");
+    // (`read` is a shell builtin: no process start between reading the clock and sleeping.)
+    vm.type('(read s0 x < /proc/uptime; sleep 8; read s1 x < /proc/uptime; echo SLEPT-$((6*7)) $s0 $s1) &\r');
     const sleepStartHost = Date.now();
     vm.type('echo STARTED-$((1+1))\r');
     at = (await vm.expect(/STARTED-2/, at, 60_000)).at;
