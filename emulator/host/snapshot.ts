@@ -564,7 +564,7 @@ export async function listSnapshots(dir: string): Promise<{ snapshots: SnapshotL
 /** Delete a snapshot file and the disk state only it used (other snapshots stay valid). */
 export async function deleteSnapshot(path: string, drives: readonly BlockBackend[] = []): Promise<void> {
   const r = await SnapshotReader.open(path);
-  let disk: DiskRecord | null = null;
+  let disk: DiskRecord;
   try {
     disk = await r.json<DiskRecord>('DISK');
   } finally {
