@@ -78,7 +78,7 @@ export class Cpu {
   pcHi = 0;
   /** Scratch result for 64-bit values returned from helpers (high word). */
   vhi = 0;
-  /** High word of the last effective address computed by eaD/eaX. */
+  /** High word of the last effective address computed by eaD/eaX (int32 form). */
   eaHi = 0;
   /** Cached MSR bits. */
   le = false;
