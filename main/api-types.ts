@@ -130,6 +130,29 @@ export interface FileGrant {
 
 export type AttachResult = { attached: DiskRef; appliesAtNextStart: boolean };
 
+/** One snapshot of a VM (a file in its folder's snapshots/), as the snapshot panel lists it. */
+export interface SnapshotInfo {
+  /** File name inside the VM's snapshots folder (what restore and delete take). */
+  file: string;
+  name: string;
+  description: string;
+  /** Host wall clock at save (ms since 1970). */
+  createdMs: number;
+  /** File size in bytes. */
+  size: number;
+  /** The console's last lines at save. */
+  thumbnail: string;
+}
+
+export interface SnapshotList {
+  snapshots: SnapshotInfo[];
+  /** Files that could not be read, each with the reason. */
+  errors: string[];
+}
+
+/** Restore of a running VM happens in place; a stopped VM is started from the snapshot. */
+export type RestoreResult = { mode: 'in-place' | 'started' };
+
 /** Events main pushes to the renderer. */
 export type ApiEvent =
   | { event: 'library'; listing: LibraryListing }
@@ -154,6 +177,11 @@ export interface ApiMethods {
   attachDisk(id: string, grant: string, storage: 'in-place' | 'copied'): AttachResult;
   detachDisk(id: string, index: number): VmConfig;
   fileInfo(grant: string): FileGrant;
+  snapshots(id: string): Promise<SnapshotList>;
+  /** One click: save with a default name. */
+  saveSnapshot(id: string): Promise<SnapshotInfo>;
+  restoreSnapshot(id: string, file: string): Promise<RestoreResult>;
+  deleteSnapshot(id: string, file: string): Promise<void>;
 }
 
 export type ApiMethodName = keyof ApiMethods;
@@ -164,7 +192,7 @@ export type ApiCall = {
 
 /** The client-side view: every method returns a promise. */
 export type PpcboxApi = {
-  [K in ApiMethodName]: (...args: Parameters<ApiMethods[K]>) => Promise<ReturnType<ApiMethods[K]>>;
+  [K in ApiMethodName]: (...args: Parameters<ApiMethods[K]>) => Promise<Awaited<ReturnType<ApiMethods[K]>>>;
 };
 
 export interface PpcboxBridge {
@@ -186,6 +214,11 @@ const ID_RE = /^[a-z0-9][a-z0-9-]{0,63}$/;
 
 export function isVmId(v: unknown): v is string {
   return typeof v === 'string' && ID_RE.test(v);
+}
+
+/** A snapshot file name as the engine makes them: no paths, no hidden files. */
+export function isSnapshotFile(v: unknown): v is string {
+  return typeof v === 'string' && v.length <= 120 && /^[A-Za-z0-9][A-Za-z0-9._-]*\.ppcsnap$/.test(v) && !v.includes('..');
 }
 
 export function validateName(name: unknown): string | null {

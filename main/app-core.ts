@@ -3,14 +3,16 @@
 // call dispatch(), which checks every argument (types, ranges, ids that exist, files
 // only through grants) before anything happens.
 import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { VmBootConfig } from '../emulator/host/vm-protocol.js';
+import { defaultName, deleteSnapshot, listSnapshots, newSnapshotPath } from '../emulator/host/snapshot.js';
 import { defaultGuest } from '../scripts/guest/manifest.js';
 import {
   CONFIG_FORMAT,
   DEFAULT_IC_MODE,
   PRESETS,
   SHUTDOWN_TIMEOUT_MS,
+  isSnapshotFile,
   isVmId,
   validateName,
   validateNewVm,
@@ -22,6 +24,9 @@ import {
   type FileGrant,
   type LibraryListing,
   type NewVmInput,
+  type RestoreResult,
+  type SnapshotInfo,
+  type SnapshotList,
   type VmConfig,
 } from './api-types.js';
 import { FileGrants, publicGrant, type GrantEntry } from './grants.js';
@@ -327,6 +332,93 @@ export class AppCore implements ApiMethods {
     return publicGrant(this.grant(grantId, 'file'));
   }
 
+  // ------------------------------------------------------------ snapshots
+
+  /** VMs with a snapshot save, restore or delete under way (one at a time per VM). */
+  private readonly snapshotBusy = new Set<string>();
+
+  /** Snapshots live in the VM's library folder. */
+  snapshotDir(id: string): string {
+    return join(this.library.folder(id), 'snapshots');
+  }
+
+  private snapshotPath(id: string, file: string): string {
+    if (!isSnapshotFile(file)) throw new ApiError('Not a snapshot file name.');
+    const p = join(this.snapshotDir(id), file);
+    if (!existsSync(p)) throw new ApiError(`No snapshot ${file} (it may have been deleted).`);
+    return p;
+  }
+
+  private async busy<T>(id: string, f: () => Promise<T>): Promise<T> {
+    if (this.snapshotBusy.has(id)) throw new ApiError('A snapshot of this VM is being saved, restored or deleted; wait for it.');
+    this.snapshotBusy.add(id);
+    try {
+      return await f();
+    } finally {
+      this.snapshotBusy.delete(id);
+    }
+  }
+
+  async snapshots(id: string): Promise<SnapshotList> {
+    this.config(id);
+    const r = await listSnapshots(this.snapshotDir(id));
+    return {
+      snapshots: r.snapshots.map((s) => ({ file: basename(s.path), name: s.name, description: s.description, createdMs: s.createdMs, size: s.size, thumbnail: s.thumbnail })),
+      errors: r.errors,
+    };
+  }
+
+  async saveSnapshot(id: string): Promise<SnapshotInfo> {
+    this.config(id);
+    const state = this.supervisor.runtime(id).state;
+    if (!this.supervisor.isRunning(id) || (state !== 'running' && state !== 'paused')) throw new ApiError('Snapshots are taken of a running or paused VM.');
+    return this.busy(id, async () => {
+      const now = new Date();
+      const path = newSnapshotPath(this.snapshotDir(id), now);
+      try {
+        await this.supervisor.saveSnapshot(id, path, defaultName(now));
+      } catch (e) {
+        throw new ApiError(`Snapshot not saved: ${(e as Error).message}`);
+      }
+      const file = basename(path);
+      const saved = (await this.snapshots(id)).snapshots.find((s) => s.file === file);
+      if (saved === undefined) throw new ApiError(`Snapshot not saved: ${file} cannot be read back.`);
+      return saved;
+    });
+  }
+
+  async restoreSnapshot(id: string, file: string): Promise<RestoreResult> {
+    const cfg = this.config(id);
+    const path = this.snapshotPath(id, file);
+    const state = this.supervisor.runtime(id).state;
+    if (this.supervisor.isRunning(id)) {
+      if (state !== 'running' && state !== 'paused') throw new ApiError(`Cannot restore while the VM is ${state === 'starting' ? 'starting' : 'shutting down'}.`);
+      return this.busy(id, async () => {
+        try {
+          await this.supervisor.restoreSnapshot(id, path);
+        } catch (e) {
+          throw new ApiError(`Not restored: ${(e as Error).message}`);
+        }
+        return { mode: 'in-place' as const };
+      });
+    }
+    // Stopped: a new VM process starts from the snapshot (it reports a bad file as its exit).
+    this.supervisor.start(id, { ...this.bootConfig(cfg), restorePath: path }, cfg.disks.map((d) => d.path));
+    return { mode: 'started' };
+  }
+
+  async deleteSnapshot(id: string, file: string): Promise<void> {
+    this.config(id);
+    const path = this.snapshotPath(id, file);
+    await this.busy(id, async () => {
+      try {
+        await deleteSnapshot(path);
+      } catch (e) {
+        throw new ApiError(`Not deleted: ${(e as Error).message}`);
+      }
+    });
+  }
+
   /** The app is quitting. */
   close(): void {
     this.supervisor.killAll();
@@ -340,6 +432,7 @@ const bytes: Check = (v) => (v instanceof Uint8Array ? (v.length <= MAX_INPUT_BY
 const text: Check = (v) => (typeof v === 'string' && v.length <= 1000 ? null : 'not a short text');
 const storage: Check = (v) => (v === 'in-place' || v === 'copied' ? null : "not 'in-place' or 'copied'");
 const index: Check = (v) => (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < 64 ? null : 'not a disk index');
+const snapFile: Check = (v) => (isSnapshotFile(v) ? null : 'not a snapshot file name');
 const object: Check = (v) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? null : 'not an object');
 
 /** Argument checks per method (shapes; meaning is checked by the methods). */
@@ -359,6 +452,10 @@ const ARGS: Record<ApiMethodName, Check[]> = {
   attachDisk: [id, grantId, storage],
   detachDisk: [id, index],
   fileInfo: [grantId],
+  snapshots: [id],
+  saveSnapshot: [id],
+  restoreSnapshot: [id, snapFile],
+  deleteSnapshot: [id, snapFile],
 };
 
 export { PRESETS };

@@ -65,10 +65,11 @@ app.whenReady().then(() => {
   win.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
   core.onEvent((e) => win?.webContents.send('ppcbox:event', e));
 
-  ipcMain.handle('ppcbox:invoke', (e, method: unknown, args: unknown) => {
+  ipcMain.handle('ppcbox:invoke', async (e, method: unknown, args: unknown) => {
     if (!fromOurWindow(e)) return { ok: false, error: 'refused' };
     try {
-      return { ok: true, result: core.dispatch(method, args) ?? null };
+      // Some methods answer later (snapshots): awaited so their refusals keep their shape.
+      return { ok: true, result: (await core.dispatch(method, args)) ?? null };
     } catch (err) {
       return err instanceof ApiError ? { ok: false, error: err.message, fields: err.fields } : { ok: false, error: `internal error: ${(err as Error).message}` };
     }

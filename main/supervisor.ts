@@ -25,6 +25,8 @@ interface Vm {
   exitMsg: { kind: string; message: string; lastLines: string[] } | null;
   killTimer: NodeJS.Timeout | null;
   gone: boolean;
+  /** Snapshot requests waiting for their answer, by request number. */
+  waiting: Map<number, { ok: (message: string) => void; fail: (e: Error) => void }>;
 }
 
 export class Supervisor {
@@ -73,6 +75,7 @@ export class Supervisor {
       exitMsg: null,
       killTimer: null,
       gone: false,
+      waiting: new Map(),
     };
     this.vms.set(id, vm);
     this.ended.delete(id);
@@ -98,6 +101,15 @@ export class Supervisor {
         case 'exit':
           vm.exitMsg = { kind: m.kind, message: m.message, lastLines: m.lastLines };
           break;
+        case 'snapshot-done': {
+          const w = vm.waiting.get(m.req);
+          vm.waiting.delete(m.req);
+          if (w !== undefined) {
+            if (m.ok) w.ok(m.message);
+            else w.fail(new Error(m.message));
+          }
+          break;
+        }
       }
     });
     child.onBadMessage(() => this.events.log(id, 'the VM process sent a malformed message (ignored)'));
@@ -119,6 +131,8 @@ export class Supervisor {
     vm.gone = true;
     if (vm.killTimer !== null) clearTimeout(vm.killTimer);
     this.vms.delete(id);
+    for (const w of vm.waiting.values()) w.fail(new Error('the VM stopped before the snapshot finished'));
+    vm.waiting.clear();
     const at = new Date().toISOString();
     let rt: VmRuntime;
     const m = vm.exitMsg;
@@ -158,6 +172,28 @@ export class Supervisor {
 
   resume(id: string): void {
     this.get(id).child.send({ t: 'resume' });
+  }
+
+  private nextReq = 1;
+
+  /** Save a snapshot of the running VM to `path`; resolves with the VM's report. */
+  saveSnapshot(id: string, path: string, name: string): Promise<string> {
+    const vm = this.get(id);
+    const req = this.nextReq++;
+    return new Promise((ok, fail) => {
+      vm.waiting.set(req, { ok, fail });
+      vm.child.send({ t: 'save', req, path, name });
+    });
+  }
+
+  /** Restore `path` into the running VM in place. */
+  restoreSnapshot(id: string, path: string): Promise<string> {
+    const vm = this.get(id);
+    const req = this.nextReq++;
+    return new Promise((ok, fail) => {
+      vm.waiting.set(req, { ok, fail });
+      vm.child.send({ t: 'restore', req, path });
+    });
   }
 
   shutdown(id: string, timeoutMs: number): void {

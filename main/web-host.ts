@@ -208,13 +208,17 @@ export async function startWebHost(o: WebHostOptions): Promise<WebHost> {
       if (typeof req !== 'object' || req === null) return;
       const { id, method, args } = req as { id?: unknown; method?: unknown; args?: unknown };
       if (typeof id !== 'number') return;
-      try {
-        send({ id, ok: true, result: core.dispatch(method, args) ?? null });
-      } catch (e) {
-        const fields = e instanceof ApiError ? e.fields : undefined;
-        const msg = e instanceof ApiError ? e.message : `internal error: ${(e as Error).message}`;
-        send({ id, ok: false, error: msg, fields });
-      }
+      // Some methods answer later (snapshots): a promise result is awaited, its failure reported alike.
+      void Promise.resolve()
+        .then(() => core.dispatch(method, args))
+        .then(
+          (result) => send({ id, ok: true, result: result ?? null }),
+          (e: unknown) => {
+            const fields = e instanceof ApiError ? e.fields : undefined;
+            const msg = e instanceof ApiError ? e.message : `internal error: ${(e as Error).message}`;
+            send({ id, ok: false, error: msg, fields });
+          },
+        );
     });
   }
 

@@ -6,6 +6,9 @@
 import { SpaprMachine, type ExitReason } from '../machine/spapr/machine.js';
 import { readFileSync, statSync } from 'node:fs';
 import { openImage, BlockError, type BlockBackend } from '../block/open.js';
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { restoreSnapshot, saveSnapshot } from './snapshot.js';
 import { ConsoleTail, isToVm, type FromVm, type ToVm, type VmBootConfig, type VmExitKind, type VmStatus } from './vm-protocol.js';
 
 /** Electron's utilityProcess child side (absent under child_process.fork). */
@@ -78,6 +81,10 @@ export class VmProcess {
   private ended = false;
   private starting = false;
   private disks: BlockBackend[] = [];
+  /** A save or restore is under way (one at a time). */
+  private snapshotBusy = false;
+  /** Why the VM must end although the machine stopped cleanly (a failed start from a snapshot). */
+  private failure: string | null = null;
 
   constructor(
     private readonly send: (m: FromVm) => void,
@@ -98,6 +105,10 @@ export class VmProcess {
         this.machine?.input(m.data);
         break;
       case 'reset':
+        if (this.snapshotBusy) {
+          this.send({ t: 'log', line: 'reset ignored: a snapshot is being saved or restored' });
+          break;
+        }
         // The machine's reset runs the vCPUs again afterwards: a paused VM runs too.
         this.machine?.requestReset();
         if (this.state === 'paused') this.setState('running');
@@ -116,6 +127,12 @@ export class VmProcess {
         break;
       case 'status':
         this.send({ t: 'status', status: this.status() });
+        break;
+      case 'save':
+        void this.snapshot(m.req, () => this.save(m.path, m.name));
+        break;
+      case 'restore':
+        void this.snapshot(m.req, () => this.restore(m.path));
         break;
     }
   }
@@ -178,13 +195,72 @@ export class VmProcess {
     this.machine = machine;
     this.startedAt = performance.now();
     this.lastSample = this.startedAt;
-    this.state = 'running';
+    // From a snapshot: the vCPU threads start parked, RAM goes in meanwhile, and guest
+    // time starts only when they can run (as `ppcbox run --load`).
+    const from = cfg.restorePath;
+    const parked = from === undefined ? null : machine.pause();
+    if (from === undefined) this.state = 'running';
     this.statusTimer = setInterval(() => this.sample(), STATUS_INTERVAL_MS);
     this.send({ t: 'status', status: this.status() });
     machine.run().then(
       (r) => this.finished(r),
       (e: unknown) => this.end('error', `emulator failure: ${e instanceof Error ? e.message : String(e)}`),
     );
+    if (from === undefined || parked === null) return;
+    this.snapshotBusy = true;
+    try {
+      const r = await restoreSnapshot(machine, from, { fresh: true, time: 'continue', beforeApply: () => parked });
+      if (this.ended) return;
+      machine.resume();
+      this.send({ t: 'log', line: `started from snapshot "${r.meta.name}" (${Math.round(r.ms)} ms)` });
+      this.setState('running');
+    } catch (e) {
+      this.failure = `cannot start from the snapshot: ${e instanceof Error ? e.message : String(e)}`;
+      machine.stop();
+    } finally {
+      this.snapshotBusy = false;
+    }
+  }
+
+  /** Run one save or restore and answer it; never two at once. */
+  private async snapshot(req: number, f: () => Promise<string>): Promise<void> {
+    if (this.machine === null || (this.state !== 'running' && this.state !== 'paused')) {
+      this.send({ t: 'snapshot-done', req, ok: false, message: 'The VM must be running or paused.' });
+      return;
+    }
+    if (this.snapshotBusy || this.pausing) {
+      this.send({ t: 'snapshot-done', req, ok: false, message: 'Busy with another snapshot or a pause; try again in a moment.' });
+      return;
+    }
+    this.snapshotBusy = true;
+    try {
+      const message = await f();
+      this.send({ t: 'snapshot-done', req, ok: true, message });
+    } catch (e) {
+      this.send({ t: 'snapshot-done', req, ok: false, message: e instanceof Error ? e.message : String(e) });
+    } finally {
+      this.snapshotBusy = false;
+    }
+  }
+
+  private async save(path: string, name: string): Promise<string> {
+    const m = this.machine;
+    if (m === null) throw new Error('The VM is not running.');
+    await mkdir(dirname(path), { recursive: true });
+    const r = await saveSnapshot(m, path, { name, thumbnail: this.tail.get().join('\n') });
+    const line = `saved snapshot "${name}" (${(r.bytes / 1048576).toFixed(1)} MiB, guest paused ${Math.round(r.pauseMs)} ms)`;
+    this.send({ t: 'log', line });
+    return line;
+  }
+
+  private async restore(path: string): Promise<string> {
+    const m = this.machine;
+    if (m === null) throw new Error('The VM is not running.');
+    // The engine leaves a paused machine paused and a running one running.
+    const r = await restoreSnapshot(m, path, { time: 'continue' });
+    const line = `restored snapshot "${r.meta.name}" (${Math.round(r.ms)} ms)`;
+    this.send({ t: 'log', line });
+    return line;
   }
 
   private setState(s: VmStatus['state']): void {
@@ -196,7 +272,7 @@ export class VmProcess {
 
   private async pause(): Promise<void> {
     const m = this.machine;
-    if (m === null || this.state !== 'running' || this.pausing) return;
+    if (m === null || this.state !== 'running' || this.pausing || this.snapshotBusy) return;
     this.pausing = true;
     try {
       await m.pause();
@@ -210,7 +286,7 @@ export class VmProcess {
   }
 
   private resume(): void {
-    if (this.machine === null || this.state !== 'paused') return;
+    if (this.machine === null || this.state !== 'paused' || this.snapshotBusy) return;
     this.machine.resume();
     this.setState('running');
   }
@@ -279,6 +355,10 @@ export class VmProcess {
   }
 
   private finished(r: ExitReason): void {
+    if (this.failure !== null) {
+      this.end('error', this.failure);
+      return;
+    }
     if (this.forced) {
       this.end('forced', this.state === 'shutting-down' ? 'the guest did not power off in time; forced off' : 'forced off');
       return;

@@ -18,6 +18,8 @@ export interface VmBootConfig {
   icMode?: IcMode;
   /** Disk images attached at start (the machine has no disk devices yet: reported only). */
   disks: { path: string; format: DiskFormat }[];
+  /** Start from this snapshot file (time policy `continue`) instead of booting. */
+  restorePath?: string;
 }
 
 export type DiskFormat = 'raw' | 'qcow2' | 'iso';
@@ -52,7 +54,11 @@ export type ToVm =
   /** Ask the guest to power off; force off after timeoutMs (no EPOW event exists yet). */
   | { t: 'shutdown'; timeoutMs: number }
   | { t: 'force-off' }
-  | { t: 'status' };
+  | { t: 'status' }
+  /** Save a snapshot to `path`; answered by `snapshot-done` with the same req. */
+  | { t: 'save'; req: number; path: string; name: string }
+  /** Restore `path` in place (time policy `continue`); answered by `snapshot-done`. */
+  | { t: 'restore'; req: number; path: string };
 
 export interface VmStatus {
   state: VmRunState;
@@ -75,7 +81,9 @@ export type FromVm =
   /** Host-side log line (guest errors, notes such as unsupported disks). */
   | { t: 'log'; line: string }
   /** The VM ended; the process exits right after. */
-  | { t: 'exit'; kind: VmExitKind; message: string; lastLines: string[] };
+  | { t: 'exit'; kind: VmExitKind; message: string; lastLines: string[] }
+  /** The answer to a save or restore: ok, or the engine's message. */
+  | { t: 'snapshot-done'; req: number; ok: boolean; message: string };
 
 /** How many console lines a dying VM reports. */
 export const LAST_LINES = 20;
@@ -90,6 +98,10 @@ function isFiniteIn(v: unknown, lo: number, hi: number): v is number {
   return typeof v === 'number' && Number.isFinite(v) && v >= lo && v <= hi;
 }
 
+function isReq(v: unknown): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0;
+}
+
 export function isBootConfig(v: unknown): v is VmBootConfig {
   if (!isObj(v)) return false;
   if (typeof v.name !== 'string' || typeof v.kernelPath !== 'string' || typeof v.bootargs !== 'string') return false;
@@ -98,6 +110,7 @@ export function isBootConfig(v: unknown): v is VmBootConfig {
   if (!isFiniteIn(v.smp, 1, 64) || !Number.isInteger(v.smp)) return false;
   if (v.icMode !== undefined && !isIcMode(v.icMode)) return false;
   if (!Array.isArray(v.disks)) return false;
+  if (v.restorePath !== undefined && (typeof v.restorePath !== 'string' || v.restorePath.length === 0)) return false;
   return v.disks.every((d: unknown) => isObj(d) && typeof d.path === 'string' && (d.format === 'raw' || d.format === 'qcow2' || d.format === 'iso'));
 }
 
@@ -110,6 +123,10 @@ export function isToVm(v: unknown): v is ToVm {
       return v.data instanceof Uint8Array;
     case 'shutdown':
       return isFiniteIn(v.timeoutMs, 0, MAX_SHUTDOWN_TIMEOUT_MS);
+    case 'save':
+      return isReq(v.req) && typeof v.path === 'string' && v.path.length > 0 && typeof v.name === 'string';
+    case 'restore':
+      return isReq(v.req) && typeof v.path === 'string' && v.path.length > 0;
     case 'reset':
     case 'pause':
     case 'resume':
@@ -133,6 +150,8 @@ export function isFromVm(v: unknown): v is FromVm {
       return v.data instanceof Uint8Array;
     case 'log':
       return typeof v.line === 'string';
+    case 'snapshot-done':
+      return isReq(v.req) && typeof v.ok === 'boolean' && typeof v.message === 'string';
     case 'status': {
       const s = v.status;
       return (
