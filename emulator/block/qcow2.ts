@@ -31,6 +31,15 @@ import {
   totalLength,
 } from './backend.js';
 import { QCOW_MAGIC } from './probe.js';
+import {
+  encodeSnapshotEntry,
+  encodeSnapshotTable,
+  MAX_SNAPSHOTS,
+  nextSnapshotId,
+  type Qcow2SnapshotEntry,
+  type Qcow2SnapshotInfo,
+  readSnapshotTable,
+} from './qcow2-snapshot.js';
 
 const TWO32 = 0x100000000;
 
@@ -1280,6 +1289,297 @@ export class Qcow2Backend implements BlockBackend {
       t.dirty = true;
       ci += n;
     }
+  }
+
+  // ------------------------------------------------------------------ internal snapshots
+  //
+  // A snapshot is a copy of the L1 table plus one more reference on every cluster the
+  // active tables reach (L2 tables and data); writes then copy on write (COPIED clear).
+  // Every step writes new structures to new clusters, syncs, and only then switches the
+  // header to them; references are added before anything points at them and dropped only
+  // after nothing does, so a crash at any point leaves at worst leaked clusters. (Between
+  // a refcount change and the COPIED flags catching up, `qemu-img check` may also report
+  // a COPIED flag that disagrees: harmless, `-r all` fixes it.)
+
+  private snaps: Qcow2SnapshotEntry[] | null = null;
+
+  private async snapshotTable(): Promise<Qcow2SnapshotEntry[]> {
+    if (this.snaps === null) {
+      const read = async (off: number, len: number): Promise<Uint8Array> => {
+        const b = new Uint8Array(len);
+        await preadFull(this.fh, b, off);
+        return b;
+      };
+      this.snaps = await readSnapshotTable(this.path, read, this.header.snapshotsOffset, this.header.nbSnapshots, this.cs);
+    }
+    return this.snaps;
+  }
+
+  /** The image's internal snapshots (qemu-img snapshot -l). */
+  listSnapshots(): Promise<Qcow2SnapshotInfo[]> {
+    return this.mutex.run(async () => {
+      const t = await this.snapshotTable().catch((e: unknown) => {
+        throw hostError(this.path, 'reading the snapshot table', e);
+      });
+      return t.map((e) => ({ id: e.id, name: e.name, dateSec: e.dateSec, vmStateSize: e.vmStateSize }));
+    });
+  }
+
+  async snapshotExists(tag: string): Promise<boolean> {
+    return (await this.listSnapshots()).some((e) => e.name === tag);
+  }
+
+  /** Records the current content as snapshot `tag` (after every request queued before it). */
+  snapshotCreate(tag: string): Promise<void> {
+    return this.snapshotOp('snapshot create', () => this.createSnapshot(tag));
+  }
+
+  /** Makes the content the one recorded as `tag`; the snapshot stays. */
+  snapshotRevert(tag: string): Promise<void> {
+    return this.snapshotOp('snapshot revert', () => this.revertSnapshot(tag));
+  }
+
+  /** Forgets snapshot `tag`, freeing the clusters only it used. */
+  snapshotDelete(tag: string): Promise<void> {
+    return this.snapshotOp('snapshot delete', () => this.deleteSnapshot(tag));
+  }
+
+  private snapshotOp(what: string, fn: () => Promise<void>): Promise<void> {
+    if (this.readOnly) return Promise.reject(readOnlyError(this.path, what));
+    if (this.closed) return Promise.reject(new BlockError('EIO', `${this.path}: ${what}: the image is closed`));
+    return this.mutex.run(async () => {
+      try {
+        await fn();
+      } catch (e) {
+        throw hostError(this.path, what, e);
+      }
+    });
+  }
+
+  private findSnapshot(snaps: readonly Qcow2SnapshotEntry[], tag: string): number {
+    const i = snaps.findIndex((e) => e.name === tag);
+    if (i < 0) throw new BlockError('ENOENT', `${this.path}: no internal snapshot named "${tag}"`);
+    return i;
+  }
+
+  /** Every cluster the tree under `l1` (hi/lo words, `n` entries) references, once per reference. */
+  private async treeClusters(l1: Uint32Array, n: number): Promise<number[]> {
+    const cs = this.cs;
+    const out: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const l2 = (l1[2 * i] & OFFSET_HI) * TWO32 + ((l1[2 * i + 1] & OFFSET_LO) >>> 0);
+      if (l2 === 0) continue;
+      if (l2 % cs !== 0) throw corrupt(this.path, `L2 table at unaligned offset ${l2}`);
+      out.push(l2 / cs);
+      const t = await this.getTable(this.l2Cache, l2, true);
+      for (let j = 0; j < this.l2Entries; j++) {
+        const hi = t.dv.getUint32(j * 8);
+        const lo = t.dv.getUint32(j * 8 + 4);
+        if (hi & OFLAG_COMPRESSED_HI) {
+          const [off, len] = this.compressedRange(hi, lo);
+          for (let c = Math.floor(off / cs); c <= Math.floor((off + len - 1) / cs); c++) out.push(c);
+          continue;
+        }
+        const off = (hi & OFFSET_HI) * TWO32 + ((lo & OFFSET_LO) >>> 0);
+        if (off !== 0) out.push(off / cs);
+      }
+    }
+    return out;
+  }
+
+  /** `n` contiguous new clusters (refcount 1); returns the host offset. */
+  private async allocRun(n: number): Promise<number> {
+    const spare: number[] = [];
+    for (;;) {
+      const off = await this.allocClusters(n);
+      if (this.allocCount === n) {
+        // Runs that came up short were never referenced: give them back at once.
+        for (const c of spare) {
+          await this.addRef(c, -1);
+          if (c < this.freeHint) this.freeHint = c;
+        }
+        return off;
+      }
+      for (let i = 0; i < this.allocCount; i++) spare.push(off / this.cs + i);
+    }
+  }
+
+  /** Sets the COPIED flags of the active L1 and L2 tables: exactly where the refcount is 1. */
+  private async fixCopied(): Promise<void> {
+    const cs = this.cs;
+    const want = new Int8Array(this.l2Entries);
+    for (let i = 0; i < this.header.l1Size; i++) {
+      const l2 = this.l1Off(i);
+      if (l2 === 0) continue;
+      const copy = (await this.getTable(this.l2Cache, l2, true)).data.slice();
+      const dv = new DataView(copy.buffer);
+      want.fill(-1);
+      for (let j = 0; j < this.l2Entries; j++) {
+        const hi = dv.getUint32(j * 8);
+        if (hi & OFLAG_COMPRESSED_HI) continue;
+        const off = (hi & OFFSET_HI) * TWO32 + ((dv.getUint32(j * 8 + 4) & OFFSET_LO) >>> 0);
+        if (off === 0) continue;
+        want[j] = (await this.refcount(off / cs)) === 1 ? 1 : 0;
+      }
+      const l2rc = await this.refcount(l2 / cs);
+      // No await from here on: the cached table cannot be evicted under us.
+      const t = await this.getTable(this.l2Cache, l2, true);
+      for (let j = 0; j < this.l2Entries; j++) {
+        if (want[j] < 0) continue;
+        const hi = t.dv.getUint32(j * 8);
+        const nhi = (want[j] === 1 ? hi | OFLAG_COPIED_HI : hi & ~OFLAG_COPIED_HI) >>> 0;
+        if (nhi !== hi) {
+          t.dv.setUint32(j * 8, nhi);
+          t.dirty = true;
+        }
+      }
+      const hi = this.l1[2 * i];
+      const nhi = (l2rc === 1 ? hi | OFLAG_COPIED_HI : hi & ~OFLAG_COPIED_HI) >>> 0;
+      if (nhi !== hi) {
+        this.l1[2 * i] = nhi;
+        if (i < this.l1DirtyLo) this.l1DirtyLo = i;
+        if (i > this.l1DirtyHi) this.l1DirtyHi = i;
+      }
+    }
+  }
+
+  /** The L1 words, big-endian, COPIED flags cleared (a snapshot's own table never has them). */
+  private l1Image(l1: Uint32Array, n: number): Uint8Array {
+    const b = new Uint8Array(Math.ceil((n * 8) / this.cs) * this.cs);
+    const dv = new DataView(b.buffer);
+    for (let i = 0; i < n; i++) {
+      dv.setUint32(i * 8, (l1[2 * i] & ~OFLAG_COPIED_HI) >>> 0);
+      dv.setUint32(i * 8 + 4, l1[2 * i + 1]);
+    }
+    return b;
+  }
+
+  /** Writes a new snapshot table (in new clusters) and switches the header to it. */
+  private async replaceSnapshotTable(entries: Qcow2SnapshotEntry[]): Promise<void> {
+    const h = this.header;
+    const cs = this.cs;
+    const oldOff = h.snapshotsOffset;
+    const oldLen = encodeSnapshotTable(this.snaps ?? []).length;
+    const table = encodeSnapshotTable(entries);
+    let off = 0;
+    if (entries.length > 0) {
+      const n = Math.ceil(table.length / cs);
+      off = await this.allocRun(n);
+      this.checkOverlap(off, n * cs);
+      await pwriteFull(this.fh, table, off);
+    }
+    // The table and every refcount it needs are on disk before the header points there.
+    await this.flushMetadata();
+    const hb = new Uint8Array(12);
+    const hdv = new DataView(hb.buffer);
+    hdv.setUint32(0, entries.length);
+    hdv.setUint32(4, Math.floor(off / TWO32));
+    hdv.setUint32(8, off >>> 0);
+    await pwriteFull(this.fh, hb, 60);
+    await this.fh.datasync();
+    h.nbSnapshots = entries.length;
+    h.snapshotsOffset = off;
+    this.snaps = entries;
+    if (oldLen > 0) for (let c = Math.floor(oldOff / cs); c <= Math.floor((oldOff + oldLen - 1) / cs); c++) this.pendingFree.push(c);
+  }
+
+  private async createSnapshot(tag: string): Promise<void> {
+    const h = this.header;
+    const cs = this.cs;
+    const snaps = await this.snapshotTable();
+    if (snaps.some((e) => e.name === tag)) throw new BlockError('EINVAL', `${this.path}: an internal snapshot named "${tag}" exists already`);
+    if (snaps.length >= MAX_SNAPSHOTS) throw new BlockError('ENOTSUP', `${this.path}: too many internal snapshots`);
+    // Everything written so far reaches the file first (the snapshot is of that).
+    await this.flushMetadata();
+    // The snapshot's references, then the active tables stop writing in place.
+    for (const c of await this.treeClusters(this.l1, h.l1Size)) await this.addRef(c, 1);
+    await this.fixCopied();
+    const img = this.l1Image(this.l1, h.l1Size);
+    let l1Off = 0;
+    if (h.l1Size > 0) {
+      l1Off = await this.allocRun(img.length / cs);
+      this.checkOverlap(l1Off, img.length);
+      await pwriteFull(this.fh, img, l1Off);
+    }
+    const entry = encodeSnapshotEntry({ l1Offset: l1Off, l1Size: h.l1Size, id: nextSnapshotId(snaps), name: tag, diskSize: this.size, nowMs: Date.now() });
+    await this.replaceSnapshotTable([...snaps, entry]);
+    await this.flushMetadata(); // frees the old table
+  }
+
+  private async readSnapshotL1(e: Qcow2SnapshotEntry): Promise<Uint32Array> {
+    const n = this.header.l1Size;
+    if (e.l1Size > n) throw new BlockError('ENOTSUP', `${this.path}: snapshot "${e.name}" has a larger L1 table (the image was resized since)`);
+    if (e.diskSize >= 0 && e.diskSize !== this.size) throw new BlockError('ENOTSUP', `${this.path}: snapshot "${e.name}" was taken at another disk size (${e.diskSize} bytes)`);
+    const l1 = new Uint32Array(n * 2);
+    if (e.l1Size > 0) {
+      const b = new Uint8Array(e.l1Size * 8);
+      await preadFull(this.fh, b, e.l1Offset);
+      const dv = new DataView(b.buffer);
+      for (let i = 0; i < e.l1Size * 2; i++) l1[i] = dv.getUint32(i * 4);
+    }
+    return l1;
+  }
+
+  private async revertSnapshot(tag: string): Promise<void> {
+    const h = this.header;
+    const cs = this.cs;
+    const snaps = await this.snapshotTable();
+    const e = snaps[this.findSnapshot(snaps, tag)];
+    await this.flushMetadata();
+    const snL1 = await this.readSnapshotL1(e);
+    // The new active tables reference what the snapshot's do: count that first.
+    for (const c of await this.treeClusters(snL1, h.l1Size)) await this.addRef(c, 1);
+    const old = await this.treeClusters(this.l1, h.l1Size);
+    // The new active L1 goes to new clusters; the header switches once it is on disk.
+    const img = this.l1Image(snL1, h.l1Size);
+    const oldL1 = h.l1TableOffset;
+    let l1Off = 0;
+    if (h.l1Size > 0) {
+      l1Off = await this.allocRun(img.length / cs);
+      this.checkOverlap(l1Off, img.length);
+      await pwriteFull(this.fh, img, l1Off);
+    }
+    await this.flushMetadata();
+    const hb = new Uint8Array(12);
+    const hdv = new DataView(hb.buffer);
+    hdv.setUint32(0, h.l1Size);
+    hdv.setUint32(4, Math.floor(l1Off / TWO32));
+    hdv.setUint32(8, l1Off >>> 0);
+    await pwriteFull(this.fh, hb, 36);
+    await this.fh.datasync();
+    h.l1TableOffset = l1Off;
+    for (let i = 0; i < h.l1Size * 2; i++) this.l1[i] = i & 1 ? snL1[i] : (snL1[i] & ~OFLAG_COPIED_HI) >>> 0;
+    // The old active tree and its L1 are released once nothing on disk points there.
+    for (const c of old) this.pendingFree.push(c);
+    if (h.l1Size > 0) for (let k = 0; k < img.length / cs; k++) this.pendingFree.push(oldL1 / cs + k);
+    await this.flushMetadata();
+    await this.fixCopied();
+    await this.flushMetadata();
+    // Content changed under every cached view.
+    this.l2Cache.clear();
+    this.lastL2 = null;
+    this.compCacheOff = -1;
+  }
+
+  private async deleteSnapshot(tag: string): Promise<void> {
+    const cs = this.cs;
+    const snaps = await this.snapshotTable();
+    const k = this.findSnapshot(snaps, tag);
+    const e = snaps[k];
+    await this.flushMetadata();
+    const snL1 = await this.readSnapshotL1(e);
+    const tree = await this.treeClusters(snL1, e.l1Size);
+    await this.replaceSnapshotTable(snaps.filter((_, i) => i !== k));
+    // Nothing on disk points at the snapshot's tables now.
+    for (const c of tree) this.pendingFree.push(c);
+    if (e.l1Size > 0) {
+      const n = Math.ceil((e.l1Size * 8) / cs);
+      for (let i = 0; i < n; i++) this.pendingFree.push(e.l1Offset / cs + i);
+    }
+    await this.flushMetadata();
+    // What only the active tables reference now can be written in place again.
+    await this.fixCopied();
+    await this.flushMetadata();
   }
 
   async close(): Promise<void> {
