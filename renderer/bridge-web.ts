@@ -16,6 +16,7 @@ export class ApiCallError extends Error {
 const METHODS: ApiMethodName[] = [
   'list', 'create', 'remove', 'rename', 'start', 'reset', 'pause', 'resume', 'shutdown', 'forceOff',
   'consoleInput', 'consoleHistory', 'attachDisk', 'detachDisk', 'fileInfo',
+  'snapshots', 'saveSnapshot', 'restoreSnapshot', 'deleteSnapshot',
 ];
 
 export function connectWeb(onConnection: (up: boolean) => void): Promise<PpcboxBridge> {

@@ -4,6 +4,8 @@ import { computed, defineComponent, h, onBeforeUnmount, ref, watch, type PropTyp
 import { SHUTDOWN_TIMEOUT_MS, type VmSummary } from '../../main/api-types.js';
 import { STATE_LABEL, disksPending, formatUptime, useLibrary } from '../stores/library.js';
 import ConsoleView from './ConsoleView.js';
+import SnapshotPanel from './SnapshotPanel.js';
+import { saveBlocked, useSnapshots } from '../stores/snapshots.js';
 import { bridge } from '../bridge.js';
 
 export default defineComponent({
@@ -11,6 +13,7 @@ export default defineComponent({
   props: { vm: { type: Object as PropType<VmSummary>, required: true } },
   setup(props) {
     const lib = useLibrary();
+    const snaps = useSnapshots();
     const dragging = ref(false);
     const runCount = ref(0);
     const now = ref(Date.now());
@@ -106,6 +109,13 @@ export default defineComponent({
               () => void lib.act(id.value, 'shutdown'),
             ),
             button('Force off', 'btn-forceoff', live.value, 'Pull the plug now (unsaved guest data is lost).', () => void lib.act(id.value, 'forceOff'), 'danger'),
+            button(
+              snaps.busy[id.value] === 'saving' ? 'Saving…' : 'Snapshot',
+              'btn-snapshot',
+              saveBlocked(state.value) === null && snaps.busy[id.value] === undefined,
+              saveBlocked(state.value) ?? (snaps.busy[id.value] !== undefined ? 'A snapshot action is under way.' : 'Save this moment (RAM, devices, time) with a default name; listed under Snapshots.'),
+              () => void snaps.save(id.value),
+            ),
             h('span', { class: 'spacer' }),
             h('span', { class: 'readout', 'data-testid': 'vm-uptime', title: 'Time since the VM was started' }, live.value ? `Up ${formatUptime(rt.uptimeMs)}` : ''),
             h('span', { class: 'readout', 'data-testid': 'vm-mips', title: 'Guest instructions per second, in millions (all vCPUs)' }, live.value ? `${rt.mips.toFixed(1)} MIPS` : ''),
@@ -153,6 +163,7 @@ export default defineComponent({
               : h('p', { class: 'muted' }, 'In web mode dropped images are uploaded and kept in the VM folder.'),
             h('p', { class: 'muted small' }, 'The guest sees these disks as /dev/vda, /dev/vdb… (virtio-blk), in this order; ISO images are read-only.'),
           ]),
+          h(SnapshotPanel, { vm: v }),
           (lib.logs[id.value]?.length ?? 0) > 0
             ? h('details', { class: 'host-log' }, [
                 h('summary', `Host messages (${lib.logs[id.value]?.length ?? 0})`),
