@@ -240,7 +240,13 @@ export async function saveSnapshot(m: SpaprMachine, path: string, opts: SaveOpti
   }
   disks.forEach((d, i) => {
     if (!d.readOnly && snapshotDrive(d) === null) {
-      throw new SnapshotError('io', path, `cannot save: drive ${i} (${d.path}, ${d.format}) cannot take snapshots yet, so its content would not match the saved RAM`);
+      // Only qcow2 keeps a disk's moment (internal snapshots); a raw file cannot.
+      throw new SnapshotError(
+        'io',
+        path,
+        `cannot save: drive ${i} (${d.path}) is a writable ${d.format} image, which cannot keep its content as of the snapshot; ` +
+          `use a qcow2 image (qemu-img convert -O qcow2 ${d.path} <new>.qcow2) or attach it with readonly=on`,
+      );
     }
   });
   const id = randomBytes(8).toString('hex');
