@@ -111,6 +111,17 @@ describe('web host', () => {
     ws.close();
   });
 
+  it('methods that answer later (snapshots) answer over the socket, refusals included', async () => {
+    const ws = await socket('', { origin, cookie: `ppcbox_token=${host.token}` });
+    const created = await call(ws, 1, 'create', [{ name: 'snap', machine: 'pseries', preset: 'standard', cpus: 1, memoryMiB: 1024, cmdline: '', source: { kind: 'default' } }]);
+    const id = (created.result as { id: string }).id;
+    expect(await call(ws, 2, 'snapshots', [id])).toMatchObject({ ok: true, result: { snapshots: [], errors: [] } });
+    expect(await call(ws, 3, 'saveSnapshot', [id])).toMatchObject({ ok: false, error: expect.stringMatching(/running or paused/) });
+    expect(await call(ws, 4, 'restoreSnapshot', [id, '../x.ppcsnap'])).toMatchObject({ ok: false, error: expect.stringMatching(/not a snapshot file name/) });
+    expect(await call(ws, 5, 'deleteSnapshot', [id, 'snapshot-none.ppcsnap'])).toMatchObject({ ok: false, error: expect.stringMatching(/No snapshot/) });
+    ws.close();
+  });
+
   it('uploads become grants (with the detected format), without exposing paths', async () => {
     const r = await get('/upload?name=disk.img', { cookie: `ppcbox_token=${host.token}`, origin }, 'POST', new Uint8Array(2048));
     expect(r.status).toBe(200);
