@@ -1459,7 +1459,6 @@ export class Qcow2Backend implements BlockBackend {
     const h = this.header;
     const cs = this.cs;
     const oldOff = h.snapshotsOffset;
-    const oldLen = encodeSnapshotTable(this.snaps ?? []).length;
     const table = encodeSnapshotTable(entries);
     let off = 0;
     if (entries.length > 0) {
@@ -1476,10 +1475,12 @@ export class Qcow2Backend implements BlockBackend {
     hdv.setUint32(4, Math.floor(off / TWO32));
     hdv.setUint32(8, off >>> 0);
     await pwriteFull(this.fh, hb, 60);
-    await this.fh.datasync();
     h.nbSnapshots = entries.length;
     h.snapshotsOffset = off;
+    const old = this.snaps ?? [];
     this.snaps = entries;
+    await this.fh.datasync();
+    const oldLen = encodeSnapshotTable(old).length;
     if (oldLen > 0) for (let c = Math.floor(oldOff / cs); c <= Math.floor((oldOff + oldLen - 1) / cs); c++) this.pendingFree.push(c);
   }
 
@@ -1489,6 +1490,9 @@ export class Qcow2Backend implements BlockBackend {
     const snaps = await this.snapshotTable();
     if (snaps.some((e) => e.name === tag)) throw new BlockError('EINVAL', `${this.path}: an internal snapshot named "${tag}" exists already`);
     if (snaps.length >= MAX_SNAPSHOTS) throw new BlockError('ENOTSUP', `${this.path}: too many internal snapshots`);
+    if (this.header.refcountOrder === 0) {
+      throw new BlockError('ENOTSUP', `${this.path}: an image with 1-bit refcounts cannot hold internal snapshots; convert it with "qemu-img convert -O qcow2"`);
+    }
     // Everything written so far reaches the file first (the snapshot is of that).
     await this.flushMetadata();
     // The snapshot's references, then the active tables stop writing in place.
@@ -1546,9 +1550,10 @@ export class Qcow2Backend implements BlockBackend {
     hdv.setUint32(4, Math.floor(l1Off / TWO32));
     hdv.setUint32(8, l1Off >>> 0);
     await pwriteFull(this.fh, hb, 36);
-    await this.fh.datasync();
+    // The header may point at the new table now: follow it even if the sync fails.
     h.l1TableOffset = l1Off;
     for (let i = 0; i < h.l1Size * 2; i++) this.l1[i] = i & 1 ? snL1[i] : (snL1[i] & ~OFLAG_COPIED_HI) >>> 0;
+    await this.fh.datasync();
     // The old active tree and its L1 are released once nothing on disk points there.
     for (const c of old) this.pendingFree.push(c);
     if (h.l1Size > 0) for (let k = 0; k < img.length / cs; k++) this.pendingFree.push(oldL1 / cs + k);

@@ -197,5 +197,12 @@ describe('qcow2 internal snapshots', () => {
     expect(await r.snapshotExists('a')).toBe(true);
     await expect(r.snapshotCreate('b')).rejects.toThrow(/read-only/);
     await r.close();
+    const one = fresh();
+    qemuImg('create', '-f', 'qcow2', '-o', 'refcount_bits=1', one, '1M');
+    const o = await openQ(one);
+    await o.write(0, new Uint8Array(4096).fill(7));
+    await expect(o.snapshotCreate('x')).rejects.toThrow(/1-bit refcounts/);
+    await o.close();
+    checkClean(one);
   });
 });
