@@ -410,9 +410,14 @@ export class AppCore implements ApiMethods {
   async deleteSnapshot(id: string, file: string): Promise<void> {
     this.config(id);
     const path = this.snapshotPath(id, file);
+    const state = this.supervisor.runtime(id).state;
+    const live = this.supervisor.isRunning(id);
+    if (live && state !== 'running' && state !== 'paused') throw new ApiError(`Cannot delete a snapshot while the VM is ${state === 'starting' ? 'starting' : 'shutting down'}.`);
     await this.busy(id, async () => {
       try {
-        await deleteSnapshot(path);
+        // A running VM's process holds its drives (and their locks): it frees the disk state.
+        if (live) await this.supervisor.deleteSnapshot(id, path);
+        else await deleteSnapshot(path);
       } catch (e) {
         throw new ApiError(`Not deleted: ${(e as Error).message}`);
       }

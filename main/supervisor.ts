@@ -2,7 +2,7 @@
 // messages, keeps its console history (for views that open later) and its last lines,
 // and turns a process that dies unexpectedly into a "crashed" VM with the reason.
 // Other VMs are not affected: each has its own process.
-import type { VmBootConfig } from '../emulator/host/vm-protocol.js';
+import type { ToVm, VmBootConfig } from '../emulator/host/vm-protocol.js';
 import { ConsoleTail, MAX_SHUTDOWN_TIMEOUT_MS } from '../emulator/host/vm-protocol.js';
 import type { VmRuntime } from './api-types.js';
 import type { VmChild, VmLauncher } from './vm-launcher.js';
@@ -188,11 +188,20 @@ export class Supervisor {
 
   /** Restore `path` into the running VM in place. */
   restoreSnapshot(id: string, path: string): Promise<string> {
+    return this.request(id, (req) => ({ t: 'restore', req, path }));
+  }
+
+  /** Delete a snapshot of the running VM (its process holds the drives whose state it frees). */
+  deleteSnapshot(id: string, path: string): Promise<string> {
+    return this.request(id, (req) => ({ t: 'delete-snapshot', req, path }));
+  }
+
+  private request(id: string, m: (req: number) => ToVm): Promise<string> {
     const vm = this.get(id);
     const req = this.nextReq++;
     return new Promise((ok, fail) => {
       vm.waiting.set(req, { ok, fail });
-      vm.child.send({ t: 'restore', req, path });
+      vm.child.send(m(req));
     });
   }
 

@@ -8,7 +8,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { openImage, BlockError, type BlockBackend } from '../block/open.js';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { restoreSnapshot, saveSnapshot } from './snapshot.js';
+import { deleteSnapshot, restoreSnapshot, saveSnapshot } from './snapshot.js';
 import { ConsoleTail, isToVm, type FromVm, type ToVm, type VmBootConfig, type VmExitKind, type VmStatus } from './vm-protocol.js';
 
 /** Electron's utilityProcess child side (absent under child_process.fork). */
@@ -133,6 +133,12 @@ export class VmProcess {
         break;
       case 'restore':
         void this.snapshot(m.req, () => this.restore(m.path));
+        break;
+      case 'delete-snapshot':
+        void this.snapshot(m.req, async () => {
+          await deleteSnapshot(m.path, this.disks);
+          return 'deleted';
+        });
         break;
     }
   }

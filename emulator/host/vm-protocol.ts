@@ -58,7 +58,9 @@ export type ToVm =
   /** Save a snapshot to `path`; answered by `snapshot-done` with the same req. */
   | { t: 'save'; req: number; path: string; name: string }
   /** Restore `path` in place (time policy `continue`); answered by `snapshot-done`. */
-  | { t: 'restore'; req: number; path: string };
+  | { t: 'restore'; req: number; path: string }
+  /** Delete a snapshot file and the disk state only it used (this process holds the drives). */
+  | { t: 'delete-snapshot'; req: number; path: string };
 
 export interface VmStatus {
   state: VmRunState;
@@ -126,6 +128,7 @@ export function isToVm(v: unknown): v is ToVm {
     case 'save':
       return isReq(v.req) && typeof v.path === 'string' && v.path.length > 0 && typeof v.name === 'string';
     case 'restore':
+    case 'delete-snapshot':
       return isReq(v.req) && typeof v.path === 'string' && v.path.length > 0;
     case 'reset':
     case 'pause':

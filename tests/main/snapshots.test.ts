@@ -179,6 +179,22 @@ describe('snapshot restore and delete', () => {
     expect(existsSync(join(dirS, 'snapshot-c.ppcsnap'))).toBe(false);
   });
 
+  it('a running VM deletes through its process (it holds the drives); its refusal is shown', async () => {
+    const { id, child } = running();
+    const file = 'snapshot-d.ppcsnap';
+    await writeSnapshot(join(core.snapshotDir(id), file), 'd');
+    const p = core.deleteSnapshot(id, file);
+    await until(() => child.sent.some((m) => m.t === 'delete-snapshot'));
+    const m = lastSent(child, 'delete-snapshot');
+    expect(m.path).toBe(join(core.snapshotDir(id), file));
+    child.say({ t: 'snapshot-done', req: m.req, ok: false, message: 'snapshot x: cannot delete: drive 0 busy' });
+    await expect(p).rejects.toThrow(/Not deleted: .*drive 0 busy/);
+    const { id: id2, child: c2 } = running('starting');
+    await writeSnapshot(join(core.snapshotDir(id2), file), 'd');
+    await expect(core.deleteSnapshot(id2, file)).rejects.toThrow(/while the VM is starting/);
+    expect(c2.sent.some((x) => x.t === 'delete-snapshot')).toBe(false);
+  });
+
   it('an unreadable file is listed with its reason', async () => {
     const cfg = core.create(input);
     await mkdir(core.snapshotDir(cfg.id), { recursive: true });
@@ -196,6 +212,8 @@ describe('snapshot messages of the VM protocol', () => {
     const boot = { name: 'x', kernelPath: '/k', bootargs: '', memoryMiB: 1024, smp: 1, disks: [] };
     expect(isToVm({ t: 'save', req: 1, path: '/s/a.ppcsnap', name: 'n' })).toBe(true);
     expect(isToVm({ t: 'restore', req: 2, path: '/s/a.ppcsnap' })).toBe(true);
+    expect(isToVm({ t: 'delete-snapshot', req: 3, path: '/s/a.ppcsnap' })).toBe(true);
+    expect(isToVm({ t: 'delete-snapshot', req: 3 })).toBe(false);
     expect(isToVm({ t: 'start', config: { ...boot, restorePath: '/s/a.ppcsnap' } })).toBe(true);
     expect(isFromVm({ t: 'snapshot-done', req: 1, ok: false, message: 'why' })).toBe(true);
     expect(isToVm({ t: 'save', req: 1, path: '', name: 'n' })).toBe(false);

@@ -60,6 +60,11 @@ describe('VM process snapshots', () => {
     expect(await a.sup.restoreSnapshot('vm-s', path)).toMatch(/restored snapshot "first"/);
     await expect(a.sup.restoreSnapshot('vm-s', join(dir, 'none.ppcsnap'))).rejects.toThrow(/none\.ppcsnap/);
     expect(a.sup.runtime('vm-s').state).toBe('running');
+    // Delete through the process: a second snapshot goes, the first stays.
+    const second = join(dir, 'snapshots', 'snapshot-test-0002.ppcsnap');
+    await a.sup.saveSnapshot('vm-s', second, 'second');
+    expect(await a.sup.deleteSnapshot('vm-s', second)).toBe('deleted');
+    expect((await listSnapshots(join(dir, 'snapshots'))).snapshots.map((s) => s.name)).toEqual(['first']);
     const gone = a.next((rt) => rt.state === 'stopped' || rt.state === 'crashed');
     a.sup.forceOff('vm-s');
     expect((await gone).state).toBe('stopped');
