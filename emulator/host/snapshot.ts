@@ -32,7 +32,8 @@ import { Fdt } from '../machine/spapr/fdt.js';
 import type { SpaprMachine, MachineSnapshotState } from '../machine/spapr/machine.js';
 import type { XicsState } from '../hw/intc/xics.js';
 import type { VtyState } from '../hw/char/vty.js';
-import type { BlockBackend } from '../block/backend.js';
+import { BlockError, type BlockBackend } from '../block/backend.js';
+import { openImage } from '../block/open.js';
 import {
   SnapshotError,
   SnapshotReader,
@@ -567,7 +568,10 @@ export async function listSnapshots(dir: string): Promise<{ snapshots: SnapshotL
   return { snapshots, errors };
 }
 
-/** Delete a snapshot file and the disk state only it used (other snapshots stay valid). */
+/**
+ * Delete a snapshot file and the disk state only it used (other snapshots stay valid).
+ * `drives`: the running VM's open drives; without them each image is opened here.
+ */
 export async function deleteSnapshot(path: string, drives: readonly BlockBackend[] = []): Promise<void> {
   const r = await SnapshotReader.open(path);
   let disk: DiskRecord;
@@ -578,8 +582,29 @@ export async function deleteSnapshot(path: string, drives: readonly BlockBackend
   }
   for (const rec of disk.drives) {
     if (rec.tag === null) continue;
-    const d = drives[rec.index] === undefined ? null : snapshotDrive(drives[rec.index]);
-    if (d !== null && (await d.snapshotExists(rec.tag))) await d.snapshotDelete(rec.tag);
+    const given = drives[rec.index];
+    if (given !== undefined) {
+      const d = snapshotDrive(given);
+      if (d !== null && (await d.snapshotExists(rec.tag))) await d.snapshotDelete(rec.tag);
+      continue;
+    }
+    // No open drive given (the VM is stopped): open the image to free the snapshot's
+    // clusters. A missing image has nothing to free; one in use is refused (not leaked).
+    let b: BlockBackend;
+    try {
+      b = await openImage(rec.path, { format: 'qcow2' });
+    } catch (e) {
+      if (e instanceof BlockError && e.code === 'ENOENT') continue;
+      throw new SnapshotError('io', path, `cannot delete: drive ${rec.index} (${rec.path}) holds its disk state and cannot be opened (${(e as Error).message}); stop the VM using it and try again`);
+    }
+    try {
+      const d = snapshotDrive(b);
+      if (d !== null && (await d.snapshotExists(rec.tag))) await d.snapshotDelete(rec.tag);
+    } catch (e) {
+      throw new SnapshotError('io', path, `cannot delete: drive ${rec.index} (${rec.path}): ${(e as Error).message}`);
+    } finally {
+      await b.close();
+    }
   }
   await unlink(path);
 }

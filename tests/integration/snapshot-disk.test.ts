@@ -9,6 +9,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import { deleteSnapshot } from '../../emulator/host/snapshot.js';
 import { GuestConsole } from './guest-console.js';
 
 function sh(cmd: string, args: string[]): string {
@@ -115,4 +117,92 @@ describe('snapshots with a writable qcow2 disk', () => {
     expect(log.length).toBeGreaterThan(snapLog.length);
     expect(log.every((x, i) => x === i + 1), `log on the disk: ${log.join(' ')}`).toBe(true);
   }, 1_200_000);
+
+  it('three snapshots, the middle one deleted: the other two still restore their disk state', async () => {
+    const src = join(work, 'src3');
+    mkdirSync(src);
+    writeFileSync(join(src, 'hello.txt'), 'hello\n');
+    const raw = join(work, 'three.raw');
+    sh('mkfs.ext4', ['-q', '-F', '-d', src, raw, '32M']);
+    const qcow = join(work, 'three.qcow2');
+    sh('qemu-img', ['convert', '-f', 'raw', '-O', 'qcow2', raw, qcow]);
+    const snapDir = join(work, 'snaps3');
+    mkdirSync(snapDir);
+    const args = `--memory 1024 --drive file=${qcow} --snapshot-dir ${snapDir}`;
+    const save = async (con: GuestConsole, at: number): Promise<string> => {
+      con.type('\x01s');
+      const end = await con.expect(/ppcbox: saved \S+ \(/, at, 180_000);
+      const m = /ppcbox: saved (\S+) \(/.exec(con.out.slice(at, end));
+      if (m === null) throw new Error('no saved line');
+      return m[1];
+    };
+    const snaps: string[] = [];
+    const con = GuestConsole.start(args);
+    try {
+      let at = await con.expect(/PPCBOX-READY/, 0, 600_000);
+      at = await con.expect(/# /, at, 60_000);
+      at = await run(con, 'mount /dev/vda /mnt', 'MOUNTED', at);
+      con.type('(c=0; while :; do c=$((c+1)); echo $c >> /mnt/log; sync; sleep 0.2; done) >/dev/null 2>&1 & echo $! > /tmp/job\r');
+      at = await run(con, 'sleep 2', 'STARTED', at);
+      for (const k of [1, 2, 3]) {
+        snaps.push(await save(con, at));
+        at = await run(con, `sleep 1; echo ${k} > /mnt/m${k}; sync`, `MARKED${k}`, con.out.length);
+      }
+      at = await run(con, 'kill $(cat /tmp/job); sleep 1; umount /mnt', 'UNMOUNTED', at);
+      expect(await quit(con)).toBe(0);
+    } finally {
+      con.kill();
+    }
+    expect(con.out).not.toMatch(BAD);
+    expect(sh('qemu-img', ['snapshot', '-l', qcow]).match(/ppcbox-[0-9a-f]+/g)?.length).toBe(3);
+
+    // Delete the middle one with the VM stopped: the engine opens the image itself.
+    await deleteSnapshot(snaps[1]);
+    expect(existsSync(snaps[1])).toBe(false);
+    expect(sh('qemu-img', ['snapshot', '-l', qcow]).match(/ppcbox-[0-9a-f]+/g)?.length).toBe(2);
+    expect(sh('qemu-img', ['check', qcow])).toMatch(/No errors were found/);
+
+    for (const [i, markers] of [
+      [0, []],
+      [2, ['m1', 'm2']],
+    ] as const) {
+      const v = GuestConsole.start(`${args} --load ${snaps[i]}`);
+      try {
+        let at = await v.expect(/ppcbox: restored /, 0, 180_000);
+        at = await run(v, 'sleep 1; sync; echo 3 > /proc/sys/vm/drop_caches; for f in m1 m2 m3; do [ -e /mnt/$f ] && echo HAS-$f; done', 'LISTED', at);
+        const seen = [...v.out.slice(at - 400, at).matchAll(/HAS-(m\d)/g)].map((m) => m[1]);
+        expect(seen, `markers on the disk restored from snapshot ${i + 1}`).toEqual(markers);
+        at = await run(v, "awk 'NR != $1 { print \"GAP\", NR, $1 } END { print \"LINES\", NR }' /mnt/log", 'CHECKED', at);
+        expect(v.out.slice(at - 2000, at)).not.toMatch(/GAP \d/);
+        at = await run(v, 'kill $(cat /tmp/job); sleep 1; umount /mnt', 'UNMOUNTED', at);
+        expect(await quit(v)).toBe(0);
+      } finally {
+        v.kill();
+      }
+      expect(v.out).not.toMatch(BAD);
+      expect(sh('qemu-img', ['check', qcow])).toMatch(/No errors were found/);
+      const back = join(work, 'three-back.raw');
+      sh('qemu-img', ['convert', '-f', 'qcow2', '-O', 'raw', qcow, back]);
+      sh('e2fsck', ['-fn', back]);
+    }
+  }, 1_200_000);
+
+  it('refuses to save with a writable raw drive, saying to use qcow2; the VM runs on', async () => {
+    const raw = join(work, 'plain.raw');
+    writeFileSync(raw, Buffer.alloc(4 << 20));
+    const snapDir = join(work, 'snaps-raw');
+    mkdirSync(snapDir);
+    const con = GuestConsole.start(`--memory 1024 --drive file=${raw} --snapshot-dir ${snapDir}`);
+    try {
+      let at = await con.expect(/PPCBOX-READY/, 0, 600_000);
+      at = await con.expect(/# /, at, 60_000);
+      con.type('\x01s');
+      at = await con.expect(/cannot save: drive 0 .* is a writable raw image.*use a qcow2 image/, at, 60_000);
+      at = await run(con, 'echo $((40+2))', 'ALIVE', at);
+      expect(await quit(con)).toBe(0);
+    } finally {
+      con.kill();
+    }
+    expect(con.out).not.toMatch(BAD);
+  }, 900_000);
 });
