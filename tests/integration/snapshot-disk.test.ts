@@ -51,8 +51,8 @@ describe('snapshots with a writable qcow2 disk', () => {
     const args = `--memory 1024 --drive file=${qcow} --snapshot-dir ${snapDir}`;
 
     // First run: boot, counter job, save, keep writing.
-    let snap = '';
-    let afterSave = 0;
+    let snap: string;
+    let afterSave: number;
     const con = GuestConsole.start(args);
     try {
       let at = await con.expect(/PPCBOX-READY/, 0, 600_000);
@@ -198,7 +198,7 @@ describe('snapshots with a writable qcow2 disk', () => {
       at = await con.expect(/# /, at, 60_000);
       con.type('\x01s');
       at = await con.expect(/cannot save: drive 0 .* is a writable raw image.*use a qcow2 image/, at, 60_000);
-      at = await run(con, 'echo $((40+2))', 'ALIVE', at);
+      await run(con, 'echo $((40+2))', 'ALIVE', at);
       expect(await quit(con)).toBe(0);
     } finally {
       con.kill();
