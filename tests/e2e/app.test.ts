@@ -131,6 +131,10 @@ describe('PPCBox in web mode (chromium)', () => {
     expect(await page.getByTestId('vm-name').textContent()).toBe('e2e debian');
     expect(await page.getByTestId('vm-state').textContent()).toBe('Stopped');
     expect(await page.getByTestId('screen').textContent()).toMatch(/No display device/);
+    // Snapshots need a running VM: the button says why it is off; the panel is empty.
+    expect(await page.getByTestId('btn-snapshot').isDisabled()).toBe(true);
+    expect(await page.getByTestId('btn-snapshot').getAttribute('title')).toMatch(/Start the VM to take a snapshot/);
+    await expect.poll(() => page.getByTestId('snapshot-empty').textContent(), POLL).toMatch(/No snapshots/);
     // Rename in place (double-click the name); an empty name is refused.
     await page.getByTestId('vm-name').dblclick();
     await page.getByTestId('rename-input').fill('');
@@ -158,6 +162,13 @@ describe('PPCBox in web mode (chromium)', () => {
     await page.keyboard.type('cat /sys/block/vda/size');
     await page.keyboard.press('Enter');
     await waitConsole((t) => /^2048\s*$/m.test(t), 120_000, 'the attached disk as /dev/vda');
+
+    // Snapshot: this VM has a writable raw disk, which cannot keep its moment, so the
+    // engine refuses; its reason is shown beside the panel and the VM runs on untouched.
+    await page.getByTestId('btn-snapshot').click();
+    await expect.poll(() => page.getByTestId('snapshot-error').textContent(), { timeout: 60_000 }).toMatch(/Snapshot not saved: .*drive 0 .*first\.img.*raw/);
+    expect(await page.getByTestId('snapshot-item').count()).toBe(0);
+    expect(await page.getByTestId('vm-state').textContent()).toBe('Running');
 
     // Pause: the vCPUs stop, typed input waits; Resume: the guest reads it.
     await page.getByTestId('btn-pause').click();
