@@ -149,7 +149,7 @@ describe('disks on the pseries machine', () => {
       let at = await con.expect(/PPCBOX-READY/, 0, 300_000);
       at = await con.expect(/\/ # /, at, 60_000);
       at = await con.run('mount /dev/vda /mnt && echo synced-raw > /mnt/s.txt && sync', 'RAW-SYNCED', at);
-      at = await con.run('mkdir /q && mount /dev/vdb /q && echo synced-qcow2 > /q/s.txt && dd if=/dev/urandom of=/q/big bs=64k count=32 2>/dev/null && sync', 'QCOW-SYNCED', at);
+      await con.run('mkdir /q && mount /dev/vdb /q && echo synced-qcow2 > /q/s.txt && dd if=/dev/urandom of=/q/big bs=64k count=32 2>/dev/null && sync', 'QCOW-SYNCED', at);
       // No power-off, no unmount: the whole VM process tree dies at once.
       for (const pid of descendants(p.pid ?? -1)) process.kill(pid, 'SIGKILL');
       await con.exited;

@@ -217,7 +217,7 @@ export class VirtioBlk implements VirtioDevice {
     }
   }
 
-  private dispatch(t: VirtioTransport, dma: DmaSpace, chain: VirtqChain, type: number, sector: number, finish: (status: number, written: number) => void, gen: number): void {
+  private dispatch(t: VirtioTransport, dma: DmaSpace, chain: VirtqChain, type: number, sector: number, finish: (status: number, written: number) => void, _gen: number): void {
     const b = this.backend;
     const dataIn = chain.writable - 1;
     const dataOut = chain.readable - 16;

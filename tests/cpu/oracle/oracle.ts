@@ -236,7 +236,7 @@ function runQemu(cases: OracleCase[], endian: Endian): Uint8Array {
     execFileSync(tool(endian, 'ld'), ['-static', '-e', '_start', '-o', `${base}.elf`, `${base}.o`], { stdio: 'pipe' });
   } catch (e) {
     const err = e as { stderr?: Buffer; message: string };
-    throw new Error(`oracle: assembling ${base}.s failed: ${err.stderr?.toString() ?? err.message}`);
+    throw new Error(`oracle: assembling ${base}.s failed: ${err.stderr?.toString() ?? err.message}`, { cause: e });
   }
   const qemu = endian === 'le' ? 'qemu-ppc64le' : 'qemu-ppc64';
   const result = execFileSync(qemu, ['-cpu', 'power9', `${base}.elf`], { maxBuffer: 1 << 30 });
