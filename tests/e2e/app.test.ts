@@ -2,7 +2,7 @@
 // renderer bundle against the real web host and a real VM process booting the default
 // Debian guest. One boot (about a minute here), then Reset, drops and Shut down.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -57,6 +57,24 @@ async function dropFile(selector: string, name: string, kind: 'raw' | 'qcow2' | 
       el.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
     },
     { selector, name, kind },
+  );
+}
+
+/** Drop a file with content made on the host (e.g. by qemu-img) on the element matching `selector`. */
+async function dropBytes(selector: string, name: string, data: Uint8Array): Promise<void> {
+  await page.evaluate(
+    ({ selector, name, b64 }) => {
+      const bin = atob(b64);
+      const bytes = new Uint8Array(bin.length);
+      for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+      const dt = new DataTransfer();
+      dt.items.add(new File([bytes], name));
+      const el = document.querySelector(selector);
+      if (el === null) throw new Error(`no ${selector}`);
+      el.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
+      el.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    },
+    { selector, name, b64: Buffer.from(data).toString('base64') },
   );
 }
 
@@ -146,9 +164,13 @@ describe('PPCBox in web mode (chromium)', () => {
   }, 180_000);
 
   it('boots to the shell, runs a command, resets, attaches a dropped disk, refuses a text file, shuts down', async () => {
-    // Dropped while stopped: attached now, the guest's /dev/vda (1 MiB = 2048 sectors).
-    await dropFile('[data-testid=vm-view]', 'first.img', 'raw');
-    await expect.poll(() => page.getByTestId('vm-notice').textContent(), POLL).toBe('Attached first.img (raw).');
+    // Dropped while stopped: attached now, the guest's /dev/vda (1 MiB = 2048 sectors). A
+    // qcow2 image, so snapshots can keep its content with the RAM (a writable raw one cannot).
+    const img = join(tmp, 'first.qcow2');
+    const q = spawnSync('qemu-img', ['create', '-q', '-f', 'qcow2', img, '1M'], { encoding: 'utf8' });
+    expect(q.status, `qemu-img (qemu-utils): ${q.stderr}`).toBe(0);
+    await dropBytes('[data-testid=vm-view]', 'first.qcow2', readFileSync(img));
+    await expect.poll(() => page.getByTestId('vm-notice').textContent(), POLL).toBe('Attached first.qcow2 (qcow2).');
     await page.getByTestId('btn-start').click();
     await expect.poll(() => page.getByTestId('vm-state').textContent(), { timeout: 120_000 }).toBe('Running');
     await waitConsole((t) => /\/ # $/m.test(t), 420_000, 'the shell prompt');
@@ -163,12 +185,25 @@ describe('PPCBox in web mode (chromium)', () => {
     await page.keyboard.press('Enter');
     await waitConsole((t) => /^2048\s*$/m.test(t), 120_000, 'the attached disk as /dev/vda');
 
-    // Snapshot: this VM has a writable raw disk, which cannot keep its moment, so the
-    // engine refuses; its reason is shown beside the panel and the VM runs on untouched.
+    // Snapshot: one click saves with a default name; the list shows it with the console text.
     await page.getByTestId('btn-snapshot').click();
-    await expect.poll(() => page.getByTestId('snapshot-error').textContent(), { timeout: 60_000 }).toMatch(/Snapshot not saved: .*drive 0 .*first\.img.*raw/);
-    expect(await page.getByTestId('snapshot-item').count()).toBe(0);
+    await expect.poll(() => page.getByTestId('snapshot-item').count(), { timeout: 60_000 }).toBe(1);
+    await expect.poll(() => page.getByTestId('snapshot-note').textContent(), POLL).toMatch(/^Saved "Snapshot \d{4}-\d\d-\d\d [\d:]+" \(/);
+    expect(await page.getByTestId('snapshot-name').textContent()).toMatch(/^Snapshot \d{4}-/);
+    expect(await page.getByTestId('snapshot-thumb').textContent()).toMatch(/2048/);
     expect(await page.getByTestId('vm-state').textContent()).toBe('Running');
+    // The guest goes on; Restore takes it back in place, and its console still answers.
+    await page.getByTestId('console').click();
+    await page.keyboard.type('echo af""ter');
+    await page.keyboard.press('Enter');
+    await waitConsole((t) => /^after\s*$/m.test(t), 120_000, 'after');
+    await page.getByTestId('btn-snapshot-restore').click();
+    await expect.poll(() => page.getByTestId('snapshot-note').textContent(), { timeout: 60_000 }).toMatch(/^Restored "Snapshot/);
+    expect(await page.getByTestId('vm-state').textContent()).toBe('Running');
+    await page.getByTestId('console').click();
+    await page.keyboard.type('echo ag""ain');
+    await page.keyboard.press('Enter');
+    await waitConsole((t) => /^again\s*$/m.test(t), 120_000, 'the shell answering after Restore');
 
     // Pause: the vCPUs stop, typed input waits; Resume: the guest reads it.
     await page.getByTestId('btn-pause').click();
