@@ -3,55 +3,14 @@
 // (order = /dev/vda, vdb, ...): an ext4 raw image, a qcow2 copy of it, an ISO 9660 image
 // and a raw image attached read-only. Afterwards the host checks the files with Debian's
 // own tools (debugfs, e2fsck, qemu-img).
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { GuestConsole, root } from './guest-console.js';
 
-const root = resolve(import.meta.dirname, '../..');
 const guest = join(root, '.cache', 'guest', 'guest.json');
-const tsx = join(root, 'node_modules', '.bin', 'tsx');
-
-class Console {
-  out = '';
-  private waiters: Array<() => void> = [];
-  readonly exited: Promise<number | null>;
-
-  constructor(readonly p: ChildProcessWithoutNullStreams) {
-    p.stdout.on('data', (d: Buffer) => {
-      this.out += d.toString('latin1');
-      for (const w of this.waiters.splice(0)) w();
-    });
-    p.stderr.on('data', (d: Buffer) => {
-      this.out += d.toString('latin1');
-    });
-    this.exited = new Promise((res) => p.on('exit', (code) => res(code)));
-  }
-
-  async expect(re: RegExp, from: number, timeoutMs: number): Promise<number> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const m = re.exec(this.out.slice(from));
-      if (m !== null) return from + m.index + m[0].length;
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out waiting for ${re}; console so far:\n${this.out.slice(-3000)}`);
-      await new Promise<void>((res) => {
-        const t = setTimeout(res, Math.min(left, 1000));
-        this.waiters.push(() => {
-          clearTimeout(t);
-          res();
-        });
-      });
-    }
-  }
-
-  /** Type a command and wait for its marker line (the shell echoes the command too). */
-  async run(cmd: string, marker: string, from: number, timeoutMs = 120_000): Promise<number> {
-    this.p.stdin.write(`${cmd}; echo ${marker.slice(0, 1)}''${marker.slice(1)}\r`);
-    return this.expect(new RegExp(`\\n${marker}\\r*\\n`), from, timeoutMs);
-  }
-}
 
 function sh(cmd: string, args: string[]): string {
   const r = spawnSync(cmd, args, { encoding: 'utf8' });
@@ -84,11 +43,8 @@ describe('disks on the pseries machine', () => {
     const roMtime = statSync(ro).mtimeMs;
 
     const drives = [`file=${raw}`, `file=${qcow}`, `file=${iso}`, `file=${ro},readonly=on`].map((d) => `--drive ${d}`).join(' ');
-    const p = spawn('script', ['-qfec', `${tsx} emulator/cli.ts run --memory 1024 ${drives}`, '/dev/null'], {
-      cwd: root,
-      env: { ...process.env, PPCBOX_CHECK_LOCKS: '1' },
-    });
-    const con = new Console(p);
+    const con = GuestConsole.start(`--memory 1024 ${drives}`);
+    const p = con.p;
     try {
       let at = await con.expect(/PPCBOX-READY/, 0, 300_000);
       at = await con.expect(/\/ # /, at, 60_000);
@@ -140,11 +96,8 @@ describe('disks on the pseries machine', () => {
     sh('mkfs.ext4', ['-q', '-F', '-d', src, raw, '32M']);
     const qcow = join(work, 'kill.qcow2');
     sh('qemu-img', ['convert', '-f', 'raw', '-O', 'qcow2', raw, qcow]);
-    const p = spawn('script', ['-qfec', `${tsx} emulator/cli.ts run --memory 1024 --drive file=${raw} --drive file=${qcow}`, '/dev/null'], {
-      cwd: root,
-      env: { ...process.env, PPCBOX_CHECK_LOCKS: '1' },
-    });
-    const con = new Console(p);
+    const con = GuestConsole.start(`--memory 1024 --drive file=${raw} --drive file=${qcow}`);
+    const p = con.p;
     try {
       let at = await con.expect(/PPCBOX-READY/, 0, 300_000);
       at = await con.expect(/\/ # /, at, 60_000);

@@ -53,6 +53,12 @@ export class GuestConsole {
     this.p.stdin.write(s);
   }
 
+  /** Type a command and wait for its marker line (split in the command so its echo does not match). */
+  async run(cmd: string, marker: string, from: number, timeoutMs = 120_000): Promise<number> {
+    this.p.stdin.write(`${cmd}; echo ${marker.slice(0, 1)}''${marker.slice(1)}\r`);
+    return this.expect(new RegExp(`\\n${marker}\\r*\\n`), from, timeoutMs);
+  }
+
   /** Exit status, or 'timeout' if the process is still running after `ms`. */
   exitWithin(ms: number): Promise<number | null | 'timeout'> {
     return Promise.race([this.exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), ms))]);
