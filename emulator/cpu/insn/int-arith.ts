@@ -347,8 +347,11 @@ function mulhdu(c: Cpu, insn: number): void {
   if ((insn & 1) !== 0) setCR0(c, lo, hi);
 }
 
-/** maddhd RT,RA,RB,RC: high 64 bits of RA*RB + EXTS(RC) (signed, 128-bit). */
-function maddhd(c: Cpu, insn: number): void {
+/**
+ * maddhd / maddhdu RT,RA,RB,RC: high 64 bits of the 128-bit RA*RB + RC, signed (RC
+ * sign-extended) or unsigned.
+ */
+function maddh(c: Cpu, insn: number, signed: boolean): void {
   const u32 = c.u32;
   const a = c.w + ((insn >>> 15) & 0x3e);
   const b = c.w + ((insn >>> 10) & 0x3e);
@@ -356,24 +359,19 @@ function maddhd(c: Cpu, insn: number): void {
   const t = c.w + ((insn >>> 20) & 0x3e);
   const clo = u32[r];
   const chi = u32[r + 1];
-  muls128(u32[a], u32[a + 1], u32[b], u32[b + 1]);
-  add128(clo, chi, true);
+  if (signed) muls128(u32[a], u32[a + 1], u32[b], u32[b + 1]);
+  else mulu128(u32[a], u32[a + 1], u32[b], u32[b + 1]);
+  add128(clo, chi, signed);
   u32[t] = out[2];
   u32[t + 1] = out[3];
 }
 
+function maddhd(c: Cpu, insn: number): void {
+  maddh(c, insn, true);
+}
+
 function maddhdu(c: Cpu, insn: number): void {
-  const u32 = c.u32;
-  const a = c.w + ((insn >>> 15) & 0x3e);
-  const b = c.w + ((insn >>> 10) & 0x3e);
-  const r = c.w + ((insn >>> 5) & 0x3e);
-  const t = c.w + ((insn >>> 20) & 0x3e);
-  const clo = u32[r];
-  const chi = u32[r + 1];
-  mulu128(u32[a], u32[a + 1], u32[b], u32[b + 1]);
-  add128(clo, chi, false);
-  u32[t] = out[2];
-  u32[t + 1] = out[3];
+  maddh(c, insn, false);
 }
 
 /** maddld RT,RA,RB,RC: low 64 bits of RA*RB + RC. */
